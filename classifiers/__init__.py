@@ -1,0 +1,1 @@
+"""Segmentation, rules, features, model training and artifacts for coding MI sessions."""

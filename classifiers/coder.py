@@ -1,0 +1,180 @@
+"""Code conversations: segment turns into utterances, then rules, then the model.
+
+Works on plain (role, text, coded) turns so it can serve the CLI and the web app alike.
+All conversations of one call are segmented and classified in batches, for speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifiers import artifact
+from classifiers.features import UtteranceInContext, content_words
+from classifiers.model import CodeModel
+from classifiers.rules import first_match
+from classifiers.segmenter import split_utterances
+
+log = logging.getLogger(__name__)
+
+CODE_NAMES = {
+    "GI": "Giving Information", "PERSUADE": "Persuade",
+    "PERSUADE_WITH_PERMISSION": "Persuade with Permission", "Q": "Question",
+    "SR": "Simple Reflection", "CR": "Complex Reflection", "AF": "Affirm",
+    "SEEK": "Seeking Collaboration", "EMPHASIZE": "Emphasizing Autonomy",
+    "CONFRONT": "Confront", "NC": "No code", "CHANGE": "Change talk",
+    "SUSTAIN": "Sustain talk", "NEUTRAL": "Neutral",
+}
+_OPEN = re.compile(r"^(?:\W*(?:so|and|okay|ok|well|um|uh|yeah|right|now|but)\b[\s,]*)*"
+                   r"(?:what(?!\s+(?:time|age|day|date|year|number|dose|kind|sort|type)\b)|how"
+                   r"(?!\s+(?:many|much|long|often|old|far|soon)\b)|why|in what way|tell me|"
+                   r"describe|talk about|say more|walk me through|help me understand|"
+                   r"i(?:'m)? (?:wonder|curious))", re.I)
+_TALK_KINDS = [
+    ("taking_steps", re.compile(r"\b(?:i've (?:started|stopped|cut|been|tried|booked|rung|called|gone|"
+                                r"made|done|managed)|i (?:started|stopped|cut down|tried|booked|rang|"
+                                r"called|went|managed)|haven't (?:had|used|drunk|smoked|touched))\b", re.I)),
+    ("commitment", re.compile(r"\b(?:i will|i'll|i'm going to|i am going to|gonna|i promise|i plan)\b", re.I)),
+    ("activation", re.compile(r"\b(?:ready|willing|prepared) to\b", re.I)),
+    ("need", re.compile(r"\b(?:need|have to|got to|gotta|must)\b", re.I)),
+    ("ability", re.compile(r"\b(?:can|could|able|manage|can't|couldn't)\b", re.I)),
+    ("desire", re.compile(r"\b(?:want|wish|hope|would like|i'd like|rather)\b", re.I)),
+    ("reason", re.compile(r"\b(?:because|cause|so that|if i|then|for the kids|helps?)\b", re.I)),
+]
+
+
+@dataclass
+class Utterance:
+    """One coded utterance of a turn, with where it sits in the turn's text."""
+
+    text: str
+    start: int
+    end: int
+    code: str
+    subtype: str
+    confidence: float
+    source: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class TurnInput:
+    role: str  # "practitioner" or "client"
+    text: str
+    coded: bool = True
+
+
+class Coder:
+    """Rules first, then the trained model; without a model, rules and a simple fallback."""
+
+    def __init__(self, model: CodeModel | None) -> None:
+        self.model = model
+
+    @classmethod
+    def load(cls, model_path: Path | None = None) -> Coder:
+        """The shipped (or given) model; on any artifact problem, rules only, with a warning."""
+        try:
+            return cls(artifact.load(model_path))
+        except artifact.ArtifactError as e:
+            log.warning("model not used: %s; coding with rules only", e)
+            return cls(None)
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name if self.model else "rules-only"
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version if self.model else "0"
+
+    def code(self, conversations: Sequence[Sequence[TurnInput]]) -> list[list[list[Utterance]]]:
+        """For each conversation, for each turn, its coded utterances."""
+        flat = [t for conv in conversations for t in conv]
+        spans = split_utterances(t.text if t.coded else "" for t in flat)
+        records: list[UtteranceInContext] = []
+        where: list[tuple[int, int, int]] = []  # (flat turn index, start, end)
+        k = 0
+        for conv in conversations:
+            last: dict[str, str] = {}
+            for turn in conv:
+                if turn.coded:
+                    other = "client" if turn.role == "practitioner" else "practitioner"
+                    previous = last.get(other, "")
+                    for i, (a, b) in enumerate(spans[k]):
+                        records.append(UtteranceInContext(turn.text[a:b], turn.role, previous,
+                                                          i, len(spans[k])))
+                        where.append((k, a, b))
+                    if spans[k]:
+                        last[turn.role] = turn.text
+                        last.pop(other, None)
+                k += 1
+        coded = self._classify(records)
+        per_turn: list[list[Utterance]] = [[] for _ in flat]
+        for (ti, a, b), u in zip(where, coded):
+            u.start, u.end = a, b
+            per_turn[ti].append(u)
+        out, k = [], 0
+        for conv in conversations:
+            out.append(per_turn[k:k + len(conv)])
+            k += len(conv)
+        return out
+
+    def _classify(self, records: list[UtteranceInContext]) -> list[Utterance]:
+        results: list[Utterance | None] = []
+        pending: list[int] = []
+        for i, r in enumerate(records):
+            rule = first_match(r.text, r.role)
+            if rule:
+                results.append(Utterance(r.text, 0, 0, rule.code, rule.subtype or
+                                         _subtype(rule.code, r.text), rule.confidence,
+                                         f"rule:{rule.id}", rule.explanation))
+            else:
+                results.append(None)
+                pending.append(i)
+        if pending and self.model is not None:
+            preds = self.model.predict([records[i] for i in pending])
+            for i, p in zip(pending, preds):
+                r = records[i]
+                results[i] = Utterance(r.text, 0, 0, p.code, _subtype(p.code, r.text),
+                                       round(p.confidence, 3),
+                                       f"model:{self.model.version}",
+                                       _model_explanation(p.code, p.confidence, r))
+        for i in pending if self.model is None else ():
+            results[i] = _fallback(records[i])
+        return results  # type: ignore[return-value]
+
+
+def _subtype(code: str, text: str) -> str:
+    if code == "Q":
+        return "open" if _OPEN.search(text) else "closed"
+    if code in ("CHANGE", "SUSTAIN"):
+        return next((kind for kind, rx in _TALK_KINDS if rx.search(text)), "")
+    return ""
+
+
+def _model_explanation(code: str, confidence: float, r: UtteranceInContext) -> str:
+    cues = []
+    text = r.text.strip()
+    if text.endswith("?"):
+        cues.append("ends with a question mark")
+    shared = content_words(text) & content_words(r.previous_turn)
+    if shared and code in ("SR", "CR"):
+        cues.append("repeats the client's words (" + ", ".join(sorted(shared)[:3]) + ")")
+    if code == "CR" and not shared:
+        cues.append("adds meaning beyond the client's words")
+    tail = f"; cues: {'; '.join(cues)}" if cues else ""
+    return f"Model: most like {CODE_NAMES.get(code, code)} ({confidence:.0%} sure){tail}."
+
+
+def _fallback(r: UtteranceInContext) -> Utterance:
+    if r.role == "client":
+        return Utterance(r.text, 0, 0, "NEUTRAL", "", 0.5, "rule:fallback.client",
+                         "No model available: client talk defaults to Neutral.")
+    if r.text.strip().endswith("?"):
+        return Utterance(r.text, 0, 0, "Q", _subtype("Q", r.text), 0.6, "rule:fallback.question",
+                         "No model available: a sentence ending in a question mark is a Question.")
+    return Utterance(r.text, 0, 0, "NC", "", 0.3, "rule:fallback.none",
+                     "No model available and no rule matched: left uncoded.")

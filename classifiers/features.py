@@ -1,0 +1,103 @@
+"""Features of one utterance in its context, for the model.
+
+An utterance is seen with the turn it belongs to and the other speaker's previous turn:
+a reflection restates the client's last words in the second person, a question has a
+question form, change talk has first-person desire, ability, reason, need or commitment.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from classifiers.rules import rules_for
+
+
+@dataclass(frozen=True)
+class UtteranceInContext:
+    """What the model sees for one utterance."""
+
+    text: str
+    role: str
+    previous_turn: str = ""  # the other speaker's last turn before this one
+    index: int = 0  # position of the utterance in its turn
+    count: int = 1  # utterances in the turn
+
+
+_WORD = re.compile(r"[a-z']+")
+_STOP = frozenset("""a about after again all also am an and any are as at be because been but by
+can could did do does doing don't down for from get got had has have having he her here him his
+how i i'm if in into is it it's its just know like me more my no not now of off oh okay on one or
+our out really right so some than that that's the their them then there they this to too um uh up
+very was we well were what when where which who why will with would yeah yes you you're your""".split())
+_CUES = {
+    "q_mark": r"\?\s*$",
+    "wh_start": r"^(?:\W*(?:so|and|okay|ok|well|um|uh|now)\b[\s,]*)*(?:what|how|why|when|where|who|which)\b",
+    "aux_start": r"^(?:\W*(?:so|and|okay|ok|well|um|uh|now)\b[\s,]*)*(?:do|does|did|is|are|was|were|have|has|can|could|would|will|should)\b",
+    "you_start": r"^(?:\W*(?:so|and|okay|ok|well|um|uh|yeah|mm-hmm)\b[\s,]*)*(?:you|your|you're|you've|you'd|you'll)\b",
+    "so_you": r"\bso\b[\s,]*(?:you|it|that|what)\b",
+    "reflect_stem": r"\b(?:sounds like|sounds as if|it seems|seems like|you feel|you're feeling|you felt|what i'm hearing|what i hear|you're saying|you're telling me|part of you|on (?:the )?one hand|on the other hand|you're wondering|you're worried|you're not sure|you wish|for you)\b",
+    "hedge": r"\b(?:maybe|perhaps|kind of|sort of|a bit|a little|i guess|i wonder|might|almost)\b",
+    "feeling": r"\b(?:feel|feeling|felt|scared|afraid|worried|angry|frustrated|sad|upset|hurt|ashamed|guilty|lonely|tired|exhausted|overwhelmed|stuck|proud|relieved|hopeful|torn|fed up)\b",
+    "values": r"\b(?:matters?|important|care about|means? a lot|the kind of|deep down|really want)\b",
+    "i_start": r"^(?:\W*(?:so|and|okay|ok|well|um|uh|yeah|no|but)\b[\s,]*)*(?:i|i'm|i've|i'd|i'll|me|my)\b",
+    "we_i_you": r"\b(?:we|i|i'm|i've|i'd)\b",
+    "advice": r"\b(?:should|need to|have to|must|ought to|better|why don't you|try to|the best thing|recommend|suggest|advise)\b",
+    "info": r"\b(?:research|studies|most people|some people|many people|the (?:guidance|law|court|school|plan|service|doctor|nurse)|is (?:a|an|the)|means|can cause|will be|there (?:is|are))\b",
+    "permission": r"\b(?:if (?:it's|that's) (?:ok|okay|alright|all right)|with your permission|if you like|if you want|if you're interested|it's up to you|your choice|you decide)\b",
+    "negation": r"\b(?:not|no|never|don't|can't|won't|isn't|aren't|wasn't|didn't|doesn't|haven't|couldn't|wouldn't|nothing|nobody)\b|n't\b",
+    "desire": r"\b(?:want|wish|hope|would like|i'd like|rather|prefer)\b",
+    "ability": r"\b(?:can|could|able|manage|possible|capable)\b",
+    "reason": r"\b(?:because|so that|if i|then i|better for|worse|sake|for the kids|for my)\b",
+    "need": r"\b(?:need|have to|got to|gotta|must|should|important)\b",
+    "commit": r"\b(?:i will|i'll|i'm going to|gonna|i promise|i plan|definitely|i'm ready|ready to|going to try|i intend)\b",
+    "steps": r"\b(?:i've (?:started|stopped|cut|been|tried|booked|rung|called|gone)|i (?:started|stopped|cut down|tried|booked|rang|called|went)|haven't (?:had|used|drunk|smoked)|since)\b",
+    "sustain_cue": r"\b(?:can't|won't|don't want|no point|not a problem|not an issue|nothing wrong|fine as|i like|helps me|need it|not ready|not going to|never|too hard|why should|it's not like)\b",
+    "but": r"\bbut\b",
+    "change_words": r"\b(?:stop|quit|cut down|cut back|reduce|less|change|different|better|healthier|safer|give up|get help)\b",
+}
+_CUE_PATTERNS = {name: re.compile(rx, re.IGNORECASE) for name, rx in _CUES.items()}
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def hand_features(u: UtteranceInContext) -> dict[str, float]:
+    """Numeric cues: question form, reflection signals, context overlap, talk kinds."""
+    text = u.text.strip()
+    low = text.lower()
+    words = _WORD.findall(low)
+    n = max(len(words), 1)
+    f: dict[str, float] = {f"cue:{k}": 1.0 for k, p in _CUE_PATTERNS.items() if p.search(low)}
+    f["len_log"] = math.log1p(len(words)) / 4
+    f["short"] = 1.0 if len(words) <= 3 else 0.0
+    f["you_ratio"] = sum(w.startswith("you") for w in words) / n
+    f["i_ratio"] = sum(w in ("i", "i'm", "i've", "i'd", "i'll", "me", "my") for w in words) / n
+    f["first_in_turn"] = 1.0 if u.index == 0 else 0.0
+    f["last_in_turn"] = 1.0 if u.index == u.count - 1 else 0.0
+    f["single_in_turn"] = 1.0 if u.count == 1 else 0.0
+    mine, theirs = content_words(text), content_words(u.previous_turn)
+    if mine and theirs:
+        shared = len(mine & theirs)
+        f["overlap_mine"] = shared / len(mine)
+        f["overlap_theirs"] = shared / len(theirs)
+        f["overlap_any"] = 1.0 if shared else 0.0
+    else:
+        f["no_previous"] = 1.0 if not theirs else 0.0
+    f["prev_question"] = 1.0 if u.previous_turn.rstrip().endswith("?") else 0.0
+    for rule in rules_for(u.role):
+        if rule.matches(text):
+            f[f"rule:{rule.id}"] = 1.0
+    return f
+
+
+def text_of(records: list[UtteranceInContext]) -> list[str]:
+    """The utterance texts (for the n-gram vectorisers)."""
+    return [r.text for r in records]
+
+
+def hand_features_of(records: list[UtteranceInContext]) -> list[dict[str, float]]:
+    """Hand features of each record (for a DictVectorizer)."""
+    return [hand_features(r) for r in records]

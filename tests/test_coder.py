@@ -1,0 +1,46 @@
+from classifiers.coder import Coder, TurnInput
+
+CONVERSATION = [
+    TurnInput("practitioner", "Hiya, thanks for letting me in. How have things been since Tuesday?"),
+    TurnInput("client", "Honestly, rubbish. I've not slept and the kids have been off school."),
+    TurnInput("practitioner", "You're exhausted. Would it be okay if I told you what school said?"),
+    TurnInput("client", "Yeah."),
+    TurnInput("", "(She looked at the floor.)", coded=False),
+    TurnInput("client", "I want to get them back in on Monday, I will."),
+]
+
+
+def test_every_utterance_gets_code_confidence_source_and_explanation():
+    coded = Coder.load().code([CONVERSATION])[0]
+    assert len(coded) == len(CONVERSATION)
+    assert coded[4] == []  # commentary is kept but not coded
+    first = coded[0]
+    assert [u.text for u in first] == ["Hiya, thanks for letting me in.",
+                                       "How have things been since Tuesday?"]
+    assert first[0].code == "NC" and first[1].code == "Q" and first[1].subtype == "open"
+    assert coded[2][1].code == "SEEK" and coded[2][1].source == "rule:seek.permission"
+    for turn in coded:
+        for u in turn:
+            assert 0 < u.confidence <= 1
+            assert u.source.startswith(("rule:", "model:"))
+            assert u.explanation
+    text = CONVERSATION[2].text
+    for u in coded[2]:
+        assert text[u.start:u.end] == u.text
+
+
+def test_model_codes_what_no_rule_catches():
+    coded = Coder.load().code([CONVERSATION])[0]
+    reflection = coded[2][0]
+    assert reflection.source.startswith("model:")
+    assert reflection.code in {"SR", "CR"}
+    change = coded[5]
+    assert any(u.code == "CHANGE" for u in change)
+    assert next(u for u in change if u.code == "CHANGE").subtype in {"desire", "commitment"}
+
+
+def test_conversations_are_coded_independently_in_one_batch():
+    coder = Coder.load()
+    both = coder.code([CONVERSATION, CONVERSATION[:2]])
+    assert len(both) == 2 and len(both[1]) == 2
+    assert [u.code for u in both[1][0]] == [u.code for u in both[0][0]]

@@ -1,0 +1,64 @@
+import json
+
+import pytest
+
+from classifiers.rules import RuleError, first_match, load_rules, rules_for
+
+
+@pytest.mark.parametrize("text, code, subtype", [
+    ("Mm-hmm.", "NC", ""),
+    ("Okay, great.", "NC", ""),
+    ("Hiya, thanks for seeing me.", "NC", ""),
+    ("Would it be okay if I shared what the school told me?", "SEEK", ""),
+    ("What would you like to focus on today?", "SEEK", ""),
+    ("It's your decision whether you go to the group.", "EMPHASIZE", ""),
+    ("You know your children better than anyone.", "EMPHASIZE", ""),
+    ("It took real courage to ring the police that night.", "AF", ""),
+    ("You're in denial about the drinking.", "CONFRONT", ""),
+    ("Carry on like this and you'll lose the kids.", "CONFRONT", ""),
+    ("You need to stop letting him in.", "PERSUADE", ""),
+    ("Tell me about the mornings.", "Q", "open"),
+    ("What's a typical evening like?", "Q", "open"),
+    ("How many drinks is that?", "Q", "closed"),
+    ("Did Jayden go to nursery today?", "Q", "closed"),
+    ("So what made you decide to ring us?", "Q", "open"),
+])
+def test_practitioner_rules(text, code, subtype):
+    rule = first_match(text, "practitioner")
+    assert rule is not None, text
+    assert (rule.code, rule.subtype) == (code, subtype)
+
+
+@pytest.mark.parametrize("text", [
+    "So you've had enough of the arguments.",  # a reflection: left to the model
+    "What I'm hearing is that you're worn out?",  # a reflection stem, not a question
+    "The conference is on the fourteenth.",
+])
+def test_no_rule_for_what_rules_cannot_decide(text):
+    assert first_match(text, "practitioner") is None
+
+
+def test_client_backchannel_is_neutral():
+    assert first_match("Yeah.", "client").code == "NEUTRAL"
+    assert first_match("I want them home.", "client") is None
+
+
+def test_shipped_rules_have_unique_ids_and_explanations():
+    for role in ("practitioner", "client"):
+        ids = [r.id for r in rules_for(role)]
+        assert len(ids) == len(set(ids)) and all(r.explanation for r in rules_for(role))
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("{not json", "not valid JSON"),
+    (json.dumps({"id": "x", "code": "Q", "explanation": "e"}), "missing field"),
+    (json.dumps({"id": "x", "code": "Q", "regex": "(", "explanation": "e"}), "bad regex"),
+    (json.dumps({"id": "x", "code": "CHANGE", "regex": "a", "explanation": "e"}), "not a practitioner code"),
+    (json.dumps({"id": "x", "code": "Q", "regex": "a", "explanation": "e", "confidence": 2}), "confidence"),
+])
+def test_broken_pattern_file_names_the_line(tmp_path, line, problem):
+    p = tmp_path / "practitioner.jsonl"
+    p.write_text(json.dumps({"id": "ok", "code": "NC", "regex": "^hi$", "explanation": "e"}) + "\n" + line + "\n",
+                 encoding="utf-8")
+    with pytest.raises(RuleError, match=f"practitioner.jsonl:2: .*{problem}"):
+        load_rules(p, "practitioner")
