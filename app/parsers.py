@@ -56,7 +56,7 @@ TABLE_TEXT_HEADERS = ("text", "what was said", "said", "speech", "dialogue", "ut
 
 NOTES_HELP = "Start each turn with the speaker, e.g. 'SW: …' and 'Mum: …', or '[Mum] …'."
 SUBTITLES_HELP = (
-    "subtitles need speaker names: export with speaker names (e.g. 'Sarah: …' or <v Sarah>) "
+    "subtitles need speaker names; export them with names (e.g. 'Sarah: …' or <v Sarah>) "
     "or save the transcript as .txt with 'SW: …' and 'Mum: …' lines."
 )
 

@@ -25,7 +25,13 @@ class ArtifactError(RuntimeError):
 
 
 def default_model_path() -> Path:
-    """The model shipped in the package: classifiers/models/mifi-model.joblib."""
+    """`MIFI_MODEL` if set, else the model shipped in the package (classifiers/models/)."""
+    if os.environ.get("MIFI_MODEL"):
+        return Path(os.environ["MIFI_MODEL"])
+    return shipped_model_path()
+
+
+def shipped_model_path() -> Path:
     return Path(str(resources.files("classifiers").joinpath("models", f"{MODEL_NAME}.joblib")))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from classifiers import artifact
 from classifiers.features import UtteranceInContext, content_words
 from classifiers.model import CodeModel
-from classifiers.rules import first_match
+from classifiers.rules import Rule, first_match
 from classifiers.segmenter import split_utterances
 
 log = logging.getLogger(__name__)
@@ -125,38 +125,46 @@ class Coder:
     def _classify(self, records: list[UtteranceInContext]) -> list[Utterance]:
         results: list[Utterance | None] = []
         pending: list[int] = []
+        narrowed: dict[int, Rule] = {}
         for i, r in enumerate(records):
             rule = first_match(r.text, r.role)
-            if rule:
+            if rule and rule.decides:
                 results.append(Utterance(r.text, 0, 0, rule.code, rule.subtype or
                                          _subtype(rule.code, r.text), rule.confidence,
                                          f"rule:{rule.id}", rule.explanation))
-            else:
-                results.append(None)
-                pending.append(i)
+                continue
+            results.append(None)
+            pending.append(i)
+            if rule:
+                narrowed[i] = rule
         if pending and self.model is not None:
-            preds = self.model.predict([records[i] for i in pending])
+            preds = self.model.predict([records[i] for i in pending],
+                                       [narrowed[i].codes if i in narrowed else None for i in pending])
             for i, p in zip(pending, preds):
-                r = records[i]
-                results[i] = Utterance(r.text, 0, 0, p.code, _subtype(p.code, r.text),
-                                       round(p.confidence, 3),
-                                       f"model:{self.model.version}",
-                                       _model_explanation(p.code, p.confidence, r))
+                r, rule = records[i], narrowed.get(i)
+                code, confidence = p.code, p.confidence
+                if rule and rule.prefer and code != rule.prefer and confidence < rule.confidence:
+                    code, confidence = rule.prefer, p.probabilities.get(rule.prefer, 0.0)
+                results[i] = Utterance(r.text, 0, 0, code, _subtype(code, r.text),
+                                       round(confidence, 3), f"model:{self.model.version}",
+                                       _model_explanation(code, confidence, r, rule))
         for i in pending if self.model is None else ():
-            results[i] = _fallback(records[i])
+            results[i] = _fallback(records[i], narrowed.get(i))
         return results  # type: ignore[return-value]
 
 
 def _subtype(code: str, text: str) -> str:
     if code == "Q":
-        return "open" if _OPEN.search(text) else "closed"
+        last_clause = re.split(r"[,;:]", text)[-1]
+        return "open" if _OPEN.search(text) or _OPEN.search(last_clause) else "closed"
     if code in ("CHANGE", "SUSTAIN"):
         return next((kind for kind, rx in _TALK_KINDS if rx.search(text)), "")
     return ""
 
 
-def _model_explanation(code: str, confidence: float, r: UtteranceInContext) -> str:
-    cues = []
+def _model_explanation(code: str, confidence: float, r: UtteranceInContext,
+                       rule: Rule | None = None) -> str:
+    cues = [f"{rule.explanation.rstrip('.')} ({'/'.join(rule.codes)})"] if rule else []
     text = r.text.strip()
     if text.endswith("?"):
         cues.append("ends with a question mark")
@@ -169,7 +177,10 @@ def _model_explanation(code: str, confidence: float, r: UtteranceInContext) -> s
     return f"Model: most like {CODE_NAMES.get(code, code)} ({confidence:.0%} sure){tail}."
 
 
-def _fallback(r: UtteranceInContext) -> Utterance:
+def _fallback(r: UtteranceInContext, rule: Rule | None = None) -> Utterance:
+    if rule:
+        return Utterance(r.text, 0, 0, rule.code, _subtype(rule.code, r.text), 0.5,
+                         f"rule:{rule.id}", f"No model available: {rule.explanation}")
     if r.role == "client":
         return Utterance(r.text, 0, 0, "NEUTRAL", "", 0.5, "rule:fallback.client",
                          "No model available: client talk defaults to Neutral.")

@@ -16,7 +16,7 @@ from classifiers.features import UtteranceInContext, hand_features_of, text_of
 ROLES = ("practitioner", "client")
 
 
-def build_pipeline(c: float = 2.0) -> Pipeline:
+def build_pipeline(c: float = 2.0, class_weight: str | dict | None = None) -> Pipeline:
     """Word and character n-grams plus hand features, into a logistic regression."""
     words = make_pipeline(
         FunctionTransformer(text_of),
@@ -31,7 +31,7 @@ def build_pipeline(c: float = 2.0) -> Pipeline:
     hand = make_pipeline(FunctionTransformer(hand_features_of), DictVectorizer())
     return Pipeline([
         ("features", FeatureUnion([("words", words), ("chars", chars), ("hand", hand)])),
-        ("classify", LogisticRegression(C=c, max_iter=3000, class_weight="balanced")),
+        ("classify", LogisticRegression(C=c, max_iter=3000, class_weight=class_weight)),
     ])
 
 
@@ -39,6 +39,7 @@ def build_pipeline(c: float = 2.0) -> Pipeline:
 class Prediction:
     code: str
     confidence: float
+    probabilities: dict[str, float]
 
 
 @dataclass
@@ -49,8 +50,9 @@ class CodeModel:
     name: str = "mifi-model"
     version: str = "0"
 
-    def predict(self, records: list[UtteranceInContext]) -> list[Prediction]:
-        """Code each record with the pipeline of its role."""
+    def predict(self, records: list[UtteranceInContext],
+                allowed: list[tuple[str, ...] | None] | None = None) -> list[Prediction]:
+        """Code each record with the pipeline of its role, within its allowed codes if given."""
         out: list[Prediction | None] = [None] * len(records)
         for role in ROLES:
             idx = [i for i, r in enumerate(records) if r.role == role]
@@ -58,10 +60,17 @@ class CodeModel:
                 continue
             pipe = self.pipelines[role]
             proba = pipe.predict_proba([records[i] for i in idx])
-            labels = pipe.classes_
-            best = np.argmax(proba, axis=1)
-            for i, b, p in zip(idx, best, proba):
-                out[i] = Prediction(str(labels[b]), float(p[b]))
+            labels = list(pipe.classes_)
+            for row, i in enumerate(idx):
+                p = proba[row]
+                codes = allowed[i] if allowed else None
+                if codes:
+                    mask = np.array([label in codes for label in labels])
+                    if mask.any() and p[mask].sum() > 0:
+                        p = np.where(mask, p, 0.0) / p[mask].sum()
+                b = int(np.argmax(p))
+                out[i] = Prediction(str(labels[b]), float(p[b]),
+                                    {str(c): float(q) for c, q in zip(labels, p) if q > 0})
         missing = [i for i, p in enumerate(out) if p is None]
         if missing:
             raise ValueError(f"no model for the role of {len(missing)} utterances")

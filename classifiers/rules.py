@@ -2,6 +2,9 @@
 
 Each line is one rule: `{"id", "code", "regex", "explanation"}` with optional `subtype` and
 `confidence`. Rules are tried in file order; the first that matches an utterance codes it.
+A rule with `"codes": [...]` instead of `"code"` only narrows the choice: the model then
+picks the most likely of those codes (a question mark allows Q, SR or CR, for example).
+With `"prefer": CODE` as well, the model must be at least `confidence` sure to pick another.
 """
 
 from __future__ import annotations
@@ -25,11 +28,22 @@ class RuleError(ValueError):
 @dataclass(frozen=True)
 class Rule:
     id: str
-    code: str
+    codes: tuple[str, ...]
     subtype: str
     pattern: re.Pattern[str]
     explanation: str
     confidence: float = DEFAULT_CONFIDENCE
+    prefer: str = ""
+
+    @property
+    def code(self) -> str:
+        """The code this rule gives (the preferred or first, for one that narrows the choice)."""
+        return self.prefer or self.codes[0]
+
+    @property
+    def decides(self) -> bool:
+        """True when the rule gives one code; False when it narrows the model's choice."""
+        return len(self.codes) == 1
 
     def matches(self, text: str) -> bool:
         return self.pattern.search(text) is not None
@@ -53,19 +67,26 @@ def load_rules(path: Path, role: str) -> tuple[Rule, ...]:
             raise RuleError(f"{where}: missing field {e}") from None
         except re.error as e:
             raise RuleError(f"{where}: bad regex ({e})") from None
-        for key in ("id", "code", "explanation"):
+        for key in ("id", "explanation"):
             if not isinstance(d.get(key), str) or not d[key]:
                 raise RuleError(f"{where}: field {key!r} must be a non-empty string")
-        if d["code"] not in allowed:
-            raise RuleError(f"{where}: code {d['code']!r} is not a {role} code")
+        codes = d.get("codes", [d.get("code")])
+        if not isinstance(codes, list) or not codes or ("code" in d) == ("codes" in d):
+            raise RuleError(f"{where}: give either 'code' or a non-empty list 'codes'")
+        for code in codes:
+            if code not in allowed:
+                raise RuleError(f"{where}: code {code!r} is not a {role} code")
+        prefer = d.get("prefer", "")
+        if prefer and prefer not in codes:
+            raise RuleError(f"{where}: prefer {prefer!r} is not one of its codes")
         if d["id"] in seen:
             raise RuleError(f"{where}: duplicate rule id {d['id']!r}")
         seen.add(d["id"])
         conf = d.get("confidence", DEFAULT_CONFIDENCE)
         if not isinstance(conf, (int, float)) or not 0 < conf <= 1:
             raise RuleError(f"{where}: confidence must be a number in (0, 1]")
-        rules.append(Rule(d["id"], d["code"], d.get("subtype", ""), pattern, d["explanation"],
-                          float(conf)))
+        rules.append(Rule(d["id"], tuple(codes), d.get("subtype", ""), pattern, d["explanation"],
+                          float(conf), prefer))
     return tuple(rules)
 
 

@@ -30,12 +30,26 @@ def test_practitioner_rules(text, code, subtype):
 
 
 @pytest.mark.parametrize("text", [
-    "So you've had enough of the arguments.",  # a reflection: left to the model
-    "What I'm hearing is that you're worn out?",  # a reflection stem, not a question
+    "So you've had enough of the arguments.",  # a reflection or a confrontation: the model
     "The conference is on the fourteenth.",
 ])
 def test_no_rule_for_what_rules_cannot_decide(text):
     assert first_match(text, "practitioner") is None
+
+
+@pytest.mark.parametrize("text, rule_id, codes", [
+    ("What I'm hearing is that you're worn out?", "form.reflection_stem", ("SR", "CR")),
+    ("It sounds like the evenings are the hardest.", "form.reflection_stem", ("SR", "CR")),
+    ("So he just walked out?", "form.question_mark", ("Q", "SR", "CR")),
+])
+def test_narrowing_rules_leave_the_choice_to_the_model(text, rule_id, codes):
+    rule = first_match(text, "practitioner")
+    assert (rule.id, rule.codes, rule.decides) == (rule_id, codes, False)
+
+
+def test_a_question_mark_prefers_question():
+    rule = first_match("Inner peace is number two?", "practitioner")
+    assert rule.prefer == "Q" and rule.code == "Q"
 
 
 def test_client_backchannel_is_neutral():
@@ -55,6 +69,8 @@ def test_shipped_rules_have_unique_ids_and_explanations():
     (json.dumps({"id": "x", "code": "Q", "regex": "(", "explanation": "e"}), "bad regex"),
     (json.dumps({"id": "x", "code": "CHANGE", "regex": "a", "explanation": "e"}), "not a practitioner code"),
     (json.dumps({"id": "x", "code": "Q", "regex": "a", "explanation": "e", "confidence": 2}), "confidence"),
+    (json.dumps({"id": "x", "code": "Q", "codes": ["Q"], "regex": "a", "explanation": "e"}), "either"),
+    (json.dumps({"id": "x", "codes": ["Q", "SR"], "prefer": "GI", "regex": "a", "explanation": "e"}), "prefer"),
 ])
 def test_broken_pattern_file_names_the_line(tmp_path, line, problem):
     p = tmp_path / "practitioner.jsonl"
