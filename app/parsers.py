@@ -380,26 +380,36 @@ def read_transcripts(
 ) -> list[Transcript]:
     """Read a transcript file of any supported format, with roles assigned."""
     path = Path(path)
-    name = path.name
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
-        raise TranscriptError(
-            f"{name}: {path.suffix} files are not supported; use one of {SUPPORTED}."
-        )
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            raise TranscriptError(
-                f"{name} is {size:,} bytes, over the limit of {max_bytes:,} bytes: split it, "
-                "or raise the limit with --max-size (in MB)."
-            )
+        _check_size(path.name, size, max_bytes)
         data = path.read_bytes()
     except OSError as e:
-        raise TranscriptError(f"Cannot read {name}: {e.strerror or e}.") from e
+        raise TranscriptError(f"Cannot read {path.name}: {e.strerror or e}.") from e
+    return read_bytes(data, path.name, max_bytes=max_bytes, practitioner=practitioner)
+
+
+def read_bytes(
+    data: bytes, name: str, *, max_bytes: int = 5_000_000, practitioner: str | None = None
+) -> list[Transcript]:
+    """Read an uploaded file's bytes; the format comes from the file name's extension."""
+    suffix = Path(name).suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise TranscriptError(f"{name}: {suffix} files are not supported; use one of {SUPPORTED}.")
+    _check_size(name, len(data), max_bytes)
     return [
         assign_roles(replace(t, metadata={**t.metadata, "file": name}), practitioner)
         for t in reader(data, name)
     ]
+
+
+def _check_size(name: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise TranscriptError(
+            f"{name} is {size:,} bytes, over the limit of {max_bytes:,} bytes: split it, "
+            "or raise the limit with --max-size (in MB)."
+        )
 
 
 def read_text(text: str, *, practitioner: str | None = None) -> Transcript:
