@@ -32,18 +32,65 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train the model from the coded corpus",
                        description="Cross-validate (grouped by dialogue) and train the model from "
                        "coded dialogues, then save the artifact with its metadata.")
-    t.add_argument("--corpus", type=Path, help="folder of coded dialogue CSVs (default: fixtures/corpus)")
+    src = t.add_mutually_exclusive_group()
+    src.add_argument("--corpus", type=Path, help="folder of coded dialogue CSVs in the corpus format, "
+                     "such as corrections exported from the app (default: fixtures/corpus)")
+    src.add_argument("--annomi", type=Path, metavar="CSV", help="train from AnnoMI's CSV instead "
+                     "(one label per turn; cross-validation grouped by transcript)")
     t.add_argument("--out", type=Path, help="artifact path (default: the shipped model file)")
     t.add_argument("--folds", type=int, default=5, help="cross-validation folds; 1 skips it (default: 5)")
 
+    e = sub.add_parser("evaluate", help="measure codes against a labelled file",
+                       description="Per-code precision, recall and F1, Cohen's kappa, the confusion "
+                       "matrix and calibration of the model on a labelled file or folder in the "
+                       "corpus format; with --against, agreement between two codings of the same "
+                       "dialogues instead.")
+    e.add_argument("path", type=Path, help="labelled dialogue CSV, or a folder of them")
+    e.add_argument("--against", type=Path, metavar="REFERENCE",
+                   help="compare with this coding of the same dialogues instead of the model")
+    e.add_argument("--format", choices=["table", "json"], default="table")
+    e.add_argument("--model", type=Path, help="model artifact to use (default: the shipped model)")
+
     sub.add_parser("schemes", help="list the coding schemes and check they load")
+
+    s = sub.add_parser("serve", help="run the web app",
+                       description="Serve the web app (default http://127.0.0.1:8000). The database "
+                       "is DATABASE_URL if set, else --db, else mifi.db (mifi-demo.db with --demo) "
+                       "in the per-user data folder.")
+    s.add_argument("--demo", action="store_true", help="create and serve the fictional demo team "
+                   "(password 'demo', accepted only in demo mode)")
+    s.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default: 8000)")
+    s.add_argument("--db", type=Path, metavar="PATH", help="SQLite database file")
+
+    u = sub.add_parser("users", help="manage accounts: add, list, passwd, token",
+                       description="Manage web app accounts in the database that `mifi serve` uses "
+                       "(same DATABASE_URL / --db rules).")
+    u.add_argument("--db", type=Path, metavar="PATH", help="SQLite database file")
+    u.add_argument("--demo", action="store_true", help="use the demo database")
+    us = u.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ua = us.add_parser("add", help="add a user (asks for the password)")
+    ua.add_argument("username")
+    ua.add_argument("--role", default="practitioner",
+                    choices=["practitioner", "supervisor", "trainer", "admin"])
+    ua.add_argument("--name", default="", help="full name")
+    ua.add_argument("--team", default="", help="team name (created if new)")
+    ua.add_argument("--locality", default="")
+    ua.add_argument("--discipline", default="")
+    us.add_parser("list", help="list users")
+    up = us.add_parser("passwd", help="set a user's password (asks for it)")
+    up.add_argument("username")
+    ut = us.add_parser("token", help="create a personal API token and print it once")
+    ut.add_argument("username")
+    ut.add_argument("--name", default="command line", help="what the token is for")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="mifi: warning: %(message)s")
-    handlers = {"code": _code, "train": _train, "schemes": _schemes}
+    handlers = {"code": _code, "train": _train, "evaluate": _evaluate, "schemes": _schemes,
+                "serve": _serve, "users": _users}
     return handlers[args.command](args)
 
 
@@ -104,21 +151,57 @@ def _emit(text: str, out: Path | None) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     from classifiers.corpus import CORPUS_DIR, CorpusError
-    from classifiers.training import train
+    from classifiers.training import annomi_set, corpus_set, train
 
-    corpus = args.corpus or CORPUS_DIR
-    if not corpus.is_dir():
-        return _fail(f"{corpus}: no such folder")
     try:
-        meta = train(corpus, args.out, folds=args.folds,
-                     progress=lambda m: print(m, file=sys.stderr))
+        if args.annomi:
+            if not args.annomi.is_file():
+                return _fail(f"{args.annomi}: no such file")
+            data = annomi_set(args.annomi)
+        else:
+            corpus = args.corpus or CORPUS_DIR
+            if not corpus.is_dir():
+                return _fail(f"{corpus}: no such folder")
+            data = corpus_set(corpus)
+        meta = train(data, args.out, folds=args.folds, progress=lambda m: print(m, file=sys.stderr))
+    except (CorpusError, ValueError, UnicodeDecodeError) as e:
+        return _fail(str(e))
+    data_meta = meta["training_data"]
+    print(f"model {meta['name']} {meta['version']}: {data_meta['dialogues']} dialogues, "
+          f"{data_meta['utterances']} utterances ({data_meta['source']})")
+    for role, cv in meta["cross_validation"].items():
+        extra = (f", main behaviour macro F1 {cv['main_behaviour_macro_f1']}"
+                 if "main_behaviour_macro_f1" in cv else "")
+        print(f"  {role}: cross-validated macro F1 {cv['macro_f1']}, accuracy {cv['accuracy']}, "
+              f"kappa {cv['kappa']}, ECE {cv['ece']}{extra}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from classifiers import evaluation
+    from classifiers.coder import Coder
+    from classifiers.corpus import CorpusError
+
+    for p in (args.path, args.against):
+        if p is not None and not p.exists():
+            return _fail(f"{p}: no such file or folder")
+    try:
+        if args.against:
+            results = evaluation.against(args.path, args.against)
+        else:
+            results = evaluation.model_against(args.path, Coder.load(args.model))
     except (CorpusError, ValueError) as e:
         return _fail(str(e))
-    data = meta["training_data"]
-    print(f"model {meta['name']} {meta['version']}: {data['dialogues']} dialogues, "
-          f"{data['utterances']} utterances")
-    for role, cv in meta["cross_validation"].items():
-        print(f"  {role}: cross-validated macro F1 {cv['macro_f1']}, accuracy {cv['accuracy']}")
+    if args.format == "json":
+        print(json.dumps({role: r.to_dict() for role, r in results.items()}, indent=1))
+    else:
+        from rich.console import Console
+
+        from app.terminal import agreement_tables
+
+        Console().print(*agreement_tables(results))
     return 0
 
 
@@ -134,6 +217,32 @@ def _schemes(args: argparse.Namespace) -> int:
             print(f"mifi: error: {e}", file=sys.stderr)
             status = EXIT_BAD_INPUT
     return status
+
+
+def _web_settings(args: argparse.Namespace):  # noqa: ANN202
+    from app.config import Settings
+
+    overrides = {k: v for k, v in {"demo": args.demo or None, "db_path": args.db,
+                                   "host": getattr(args, "host", None),
+                                   "port": getattr(args, "port", None)}.items() if v is not None}
+    return Settings(**overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from app.web import serve
+
+    settings = _web_settings(args)
+    logging.getLogger().setLevel(logging.INFO)
+    print(f"mifi: serving http://{settings.host}:{settings.port}"
+          f"{' (demo team, password demo)' if settings.demo else ''}", file=sys.stderr)
+    serve(settings)
+    return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    from app.accounts_cli import run
+
+    return run(args, _web_settings(args), fail=_fail)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from app.scheme import Scheme
 from app.scoring import FidelityScores
 
 CSV_COLUMNS = ["session_id", "turn", "speaker", "role", "utterance", "start", "end", "text",
-               "code", "subtype", "confidence", "source", "explanation"]
+               "code", "subtype", "confidence", "needs_review", "source", "explanation"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -38,7 +38,8 @@ def session_json(session: CodedSession) -> dict[str, Any]:
             **({} if t.coded else {"coded": False}),
             "utterances": [{"text": u.text, "start": u.start, "end": u.end, "code": u.code,
                             "subtype": u.subtype or None, "confidence": u.confidence,
-                            "source": u.source, "explanation": u.explanation}
+                            "source": u.source, "explanation": u.explanation,
+                            "needs_review": u.needs_review}
                            for u in ct.utterances],
         })
     return {"session_id": session.session_id, "summary": summary(session.scores), "turns": turns}
@@ -65,6 +66,7 @@ def to_csv(sessions: Sequence[CodedSession]) -> str:
             t = ct.turn
             for j, u in enumerate(ct.utterances):
                 row = [s.session_id, t.turn_id or str(i), t.speaker, t.role, j, u.start, u.end,
-                       u.text, u.code, u.subtype, u.confidence, u.source, u.explanation]
+                       u.text, u.code, u.subtype, u.confidence, u.needs_review, u.source,
+                       u.explanation]
                 w.writerow([safe_cell(v) for v in row])
     return buf.getvalue()

@@ -87,3 +87,27 @@ def render(sessions: Sequence[CodedSession], scheme: Scheme, console: Console) -
     for s in sessions:
         console.print(Group(transcript_table(s), score_card(s, scheme)))
         console.print()
+
+
+def agreement_tables(results: dict) -> list[Table]:
+    """Per-role tables: per-code P/R/F1, kappa, confusion matrix and calibration."""
+    tables = []
+    for role, r in results.items():
+        t = Table(title=f"{role}: {r.n} utterances, accuracy {r.accuracy:.3f}, "
+                        f"Cohen's kappa {r.kappa:.3f}, macro F1 {r.macro_f1:.3f}"
+                        + (f", ECE {r.calibration['ece']:.3f}" if r.calibration else ""),
+                  title_justify="left")
+        t.add_column("Code")
+        for col in ("Precision", "Recall", "F1", "Support"):
+            t.add_column(col, justify="right")
+        for code, s in r.per_code.items():
+            t.add_row(code, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.support))
+        tables.append(t)
+        m = Table(title=f"{role}: confusion (rows: reference, columns: predicted)", title_justify="left")
+        m.add_column("")
+        for code in r.labels:
+            m.add_column(code[:8], justify="right")
+        for code, row in zip(r.labels, r.confusion):
+            m.add_row(code, *[str(v) if v else "." for v in row])
+        tables.append(m)
+    return tables

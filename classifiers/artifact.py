@@ -117,4 +117,6 @@ def load(path: Path | None = None) -> Any:
         raise ArtifactError(f"model file {path.name} cannot be loaded ({type(e).__name__})") from None
     if not isinstance(pipelines, dict) or not set(pipelines) <= {"practitioner", "client"}:
         raise ArtifactError(f"model file {path.name} does not hold MI Fidelity pipelines")
-    return CodeModel(pipelines, str(meta.get("name", MODEL_NAME)), str(meta.get("version", "0")))
+    return CodeModel(pipelines, str(meta.get("name", MODEL_NAME)), str(meta.get("version", "0")),
+                     {k: float(v) for k, v in meta.get("temperatures", {}).items()},
+                     {k: float(v) for k, v in meta.get("rule_precision", {}).items()})

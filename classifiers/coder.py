@@ -46,6 +46,9 @@ _TALK_KINDS = [
 ]
 
 
+REVIEW_BELOW = 0.6  # utterances coded with less confidence are flagged "needs review"
+
+
 @dataclass
 class Utterance:
     """One coded utterance of a turn, with where it sits in the turn's text."""
@@ -58,6 +61,10 @@ class Utterance:
     confidence: float
     source: str
     explanation: str
+
+    @property
+    def needs_review(self) -> bool:
+        return self.confidence < REVIEW_BELOW
 
 
 @dataclass(frozen=True)
@@ -111,26 +118,31 @@ class Coder:
                         last[turn.role] = turn.text
                         last.pop(other, None)
                 k += 1
-        coded = self._classify(records)
+        coded = self.classify(records)
         per_turn: list[list[Utterance]] = [[] for _ in flat]
         for (ti, a, b), u in zip(where, coded):
             u.start, u.end = a, b
             per_turn[ti].append(u)
         out, k = [], 0
         for conv in conversations:
-            out.append(per_turn[k:k + len(conv)])
+            turns = per_turn[k:k + len(conv)]
+            _join_interrupted(conv, turns)
+            out.append(turns)
             k += len(conv)
         return out
 
-    def _classify(self, records: list[UtteranceInContext]) -> list[Utterance]:
+    def classify(self, records: list[UtteranceInContext]) -> list[Utterance]:
+        """Code utterances already split and put in context (rules, then the model)."""
         results: list[Utterance | None] = []
         pending: list[int] = []
         narrowed: dict[int, Rule] = {}
         for i, r in enumerate(records):
             rule = first_match(r.text, r.role)
             if rule and rule.decides:
+                confidence = self.model.rule_confidence.get(rule.id, rule.confidence) \
+                    if self.model else rule.confidence
                 results.append(Utterance(r.text, 0, 0, rule.code, rule.subtype or
-                                         _subtype(rule.code, r.text), rule.confidence,
+                                         _subtype(rule.code, r.text), confidence,
                                          f"rule:{rule.id}", rule.explanation))
                 continue
             results.append(None)
@@ -151,6 +163,28 @@ class Coder:
         for i in pending if self.model is None else ():
             results[i] = _fallback(records[i], narrowed.get(i))
         return results  # type: ignore[return-value]
+
+
+_DASHES = ("-", "\u2013", "\u2014")
+
+
+def _join_interrupted(conv: Sequence[TurnInput], turns: list[list[Utterance]]) -> None:
+    """A sentence cut off by the other speaker ("and then he-" ... "-went out") is one
+    utterance split in two: its second part takes the code of the first, unless a rule
+    decided otherwise."""
+    last: dict[str, Utterance] = {}
+    for turn, utts in zip(conv, turns):
+        if not utts:
+            continue
+        first, before = utts[0], last.get(turn.role)
+        if (before is not None and before.code not in ("NC", "NEUTRAL")
+                and first.text.startswith(_DASHES) and before.text.rstrip().endswith(_DASHES)
+                and first.source.startswith("model:")):
+            first.code, first.subtype, first.confidence = before.code, before.subtype, before.confidence
+            first.source = "rule:continuation"
+            first.explanation = ("Continues the speaker's interrupted sentence, so it takes "
+                                 "the code of the sentence's first part.")
+        last[turn.role] = utts[-1]
 
 
 def _subtype(code: str, text: str) -> str:

@@ -98,6 +98,11 @@ def text_of(records: list[UtteranceInContext]) -> list[str]:
     return [r.text for r in records]
 
 
+def previous_of(records: list[UtteranceInContext]) -> list[str]:
+    """The other speaker's previous turn (for a context vectoriser)."""
+    return [r.previous_turn for r in records]
+
+
 def hand_features_of(records: list[UtteranceInContext]) -> list[dict[str, float]]:
     """Hand features of each record (for a DictVectorizer)."""
     return [hand_features(r) for r in records]

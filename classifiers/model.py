@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
@@ -11,12 +11,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from classifiers.features import UtteranceInContext, hand_features_of, text_of
+from classifiers.features import UtteranceInContext, hand_features_of, previous_of, text_of
 
 ROLES = ("practitioner", "client")
 
 
-def build_pipeline(c: float = 2.0, class_weight: str | dict | None = None) -> Pipeline:
+def build_pipeline(c: float = 2.0, class_weight: str | dict | None = None,
+                   context_weight: float = 0.5) -> Pipeline:
     """Word and character n-grams plus hand features, into a logistic regression."""
     words = make_pipeline(
         FunctionTransformer(text_of),
@@ -29,8 +30,15 @@ def build_pipeline(c: float = 2.0, class_weight: str | dict | None = None) -> Pi
                         max_features=30000),
     )
     hand = make_pipeline(FunctionTransformer(hand_features_of), DictVectorizer())
+    context = make_pipeline(
+        FunctionTransformer(previous_of),
+        TfidfVectorizer(ngram_range=(1, 1), min_df=3, sublinear_tf=True,
+                        token_pattern=r"(?u)\b\w[\w']*\b|\?"),
+    )
     return Pipeline([
-        ("features", FeatureUnion([("words", words), ("chars", chars), ("hand", hand)])),
+        ("features", FeatureUnion([("words", words), ("chars", chars), ("hand", hand),
+                                   ("context", context)],
+                                  transformer_weights={"context": context_weight})),
         ("classify", LogisticRegression(C=c, max_iter=3000, class_weight=class_weight)),
     ])
 
@@ -42,13 +50,33 @@ class Prediction:
     probabilities: dict[str, float]
 
 
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 @dataclass
 class CodeModel:
-    """The trained pipelines of both roles, with the artifact's name and version."""
+    """The trained pipelines of both roles, with the artifact's name and version.
+
+    `temperatures` calibrate each role's confidences (softmax of decisions / temperature);
+    `rule_confidence` holds each rule's measured precision on the training data.
+    """
 
     pipelines: dict[str, Pipeline]
     name: str = "mifi-model"
     version: str = "0"
+    temperatures: dict[str, float] = field(default_factory=dict)
+    rule_confidence: dict[str, float] = field(default_factory=dict)
+
+    def probabilities(self, role: str, records: list[UtteranceInContext]) -> np.ndarray:
+        """Calibrated class probabilities, columns in `pipelines[role].classes_` order."""
+        pipe = self.pipelines[role]
+        decisions = pipe.decision_function(records)
+        if decisions.ndim == 1:  # two classes
+            decisions = np.column_stack([-decisions, decisions])
+        return softmax(decisions / self.temperatures.get(role, 1.0))
 
     def predict(self, records: list[UtteranceInContext],
                 allowed: list[tuple[str, ...] | None] | None = None) -> list[Prediction]:
@@ -58,9 +86,8 @@ class CodeModel:
             idx = [i for i, r in enumerate(records) if r.role == role]
             if not idx or role not in self.pipelines:
                 continue
-            pipe = self.pipelines[role]
-            proba = pipe.predict_proba([records[i] for i in idx])
-            labels = list(pipe.classes_)
+            proba = self.probabilities(role, [records[i] for i in idx])
+            labels = list(self.pipelines[role].classes_)
             for row, i in enumerate(idx):
                 p = proba[row]
                 codes = allowed[i] if allowed else None

@@ -102,3 +102,32 @@ def test_broken_model_falls_back_with_a_warning(tmp_path):
 def test_schemes_command():
     r = mifi("schemes")
     assert r.returncode == 0 and "miti-4.2.1" in r.stdout
+
+
+def test_evaluate_against_a_second_coding():
+    r = mifi("evaluate", "fixtures/corpus/second-pass", "--against", "fixtures/corpus", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert set(doc) == {"practitioner", "client"}
+    assert 0 < doc["practitioner"]["kappa"] <= 1 and doc["client"]["n"] > 100
+
+
+def test_evaluate_the_model_on_a_labelled_file_reports_calibration():
+    r = mifi("evaluate", "fixtures/corpus/second-pass/sg-su-008.csv")
+    assert r.returncode == 0, r.stderr
+    assert "Cohen's kappa" in r.stdout and "ECE" in r.stdout and "confusion" in r.stdout
+
+
+def test_evaluate_and_train_refuse_missing_input():
+    assert mifi("evaluate", "nope").returncode == 2
+    assert mifi("train", "--annomi", "nope.csv").returncode == 2
+
+
+def test_train_from_annomi_format(tmp_path):
+    from tests.test_training import labelled_annomi
+
+    data = labelled_annomi(tmp_path / "annomi.csv")
+    out = tmp_path / "m.joblib"
+    r = mifi("train", "--annomi", str(data), "--folds", "3", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "main behaviour macro F1" in r.stdout and out.exists()
