@@ -1,9 +1,11 @@
-"""The model artifact on disk: the pipelines plus metadata beside them, saved atomically.
+"""The model artifact on disk: the pipelines as arrays plus metadata beside them.
 
-`<name>.joblib` holds the pipelines; `<name>.json` holds the format version, library
-versions, the training data's hash, cross-validated scores, labels and the SHA-256 of the
-joblib file. Loading checks all of that first: a missing, corrupt, tampered or
-incompatible artifact gives an `ArtifactError` that says why, and callers fall back to rules.
+`<name>.npz` holds each role's vocabularies, idf weights and coefficients (no pickle, so
+loading a file can never run code); `<name>.json` holds the format version, library
+versions, the training data's hash, cross-validated scores, calibration, labels and the
+SHA-256 of the arrays file. Both are written atomically. Loading checks all of that first:
+a missing, corrupt, tampered or incompatible artifact gives an `ArtifactError` that says
+why, and callers fall back to rules.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_NAME = "mifi-model"
 
 
@@ -32,14 +34,13 @@ def default_model_path() -> Path:
 
 
 def shipped_model_path() -> Path:
-    return Path(str(resources.files("classifiers").joinpath("models", f"{MODEL_NAME}.joblib")))
+    return Path(str(resources.files("classifiers").joinpath("models", f"{MODEL_NAME}.npz")))
 
 
 def library_versions() -> dict[str, str]:
-    import sklearn
-    import spacy
+    from importlib.metadata import version
 
-    return {"scikit-learn": sklearn.__version__, "spacy": spacy.__version__}
+    return {name: version(name) for name in ("scikit-learn", "numpy", "spacy")}
 
 
 def _sha256(path: Path) -> str:
@@ -66,10 +67,16 @@ def _atomic_write(path: Path, write: Any) -> None:
 
 
 def save(model: Any, path: Path, metadata: dict[str, Any]) -> dict[str, Any]:
-    """Write the pipelines and their metadata; each file is replaced atomically."""
-    import joblib
+    """Write the pipelines as arrays and their metadata; each file is replaced atomically."""
+    import numpy as np
 
-    _atomic_write(path, lambda f: joblib.dump(model.pipelines, f, compress=3))
+    from classifiers.linear import LinearPipeline
+
+    arrays: dict[str, Any] = {}
+    for role, pipe in model.pipelines.items():
+        linear = pipe if isinstance(pipe, LinearPipeline) else LinearPipeline.from_sklearn(pipe)
+        arrays.update(linear.arrays(role))
+    _atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
     meta = {"format_version": FORMAT_VERSION, "name": model.name, "version": model.version,
             "libraries": library_versions(), **metadata, "sha256": _sha256(path)}
     data = json.dumps(meta, indent=1, sort_keys=True).encode()
@@ -92,8 +99,9 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 def load(path: Path | None = None) -> Any:
     """Load a CodeModel after checking its metadata; raise ArtifactError saying why not."""
-    import joblib
+    import numpy as np
 
+    from classifiers.linear import LinearPipeline
     from classifiers.model import CodeModel
 
     path = path or default_model_path()
@@ -103,20 +111,18 @@ def load(path: Path | None = None) -> Any:
     if meta.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(f"model format {meta.get('format_version')!r} is not "
                             f"{FORMAT_VERSION} (run 'mifi train')")
-    want = meta.get("libraries", {}).get("scikit-learn", "")
-    have = library_versions()["scikit-learn"]
-    if want.split(".")[:2] != have.split(".")[:2]:
-        raise ArtifactError(f"model was trained with scikit-learn {want}, this is {have} "
-                            "(run 'mifi train')")
     if _sha256(path) != meta.get("sha256"):
         raise ArtifactError(f"model file {path.name} does not match its metadata checksum "
                             "(corrupt or changed; run 'mifi train')")
     try:
-        pipelines = joblib.load(path)
-    except Exception as e:  # a damaged pickle can raise nearly anything
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+        pipelines = {role: LinearPipeline.from_arrays(arrays, role)
+                     for role in ("practitioner", "client") if f"{role}.coef" in arrays}
+    except Exception as e:  # a damaged archive can raise many kinds of error
         raise ArtifactError(f"model file {path.name} cannot be loaded ({type(e).__name__})") from None
-    if not isinstance(pipelines, dict) or not set(pipelines) <= {"practitioner", "client"}:
-        raise ArtifactError(f"model file {path.name} does not hold MI Fidelity pipelines")
+    if not pipelines:
+        raise ArtifactError(f"model file {path.name} holds no MI Fidelity pipelines")
     return CodeModel(pipelines, str(meta.get("name", MODEL_NAME)), str(meta.get("version", "0")),
                      {k: float(v) for k, v in meta.get("temperatures", {}).items()},
                      {k: float(v) for k, v in meta.get("rule_precision", {}).items()})

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from classifiers.rules import rules_for
+from classifiers.rules import matching_rules
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,8 @@ def hand_features(u: UtteranceInContext) -> dict[str, float]:
     else:
         f["no_previous"] = 1.0 if not theirs else 0.0
     f["prev_question"] = 1.0 if u.previous_turn.rstrip().endswith("?") else 0.0
-    for rule in rules_for(u.role):
-        if rule.matches(text):
-            f[f"rule:{rule.id}"] = 1.0
+    for rule in matching_rules(text, u.role):
+        f[f"rule:{rule.id}"] = 1.0
     return f
 
 

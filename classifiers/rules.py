@@ -97,10 +97,15 @@ def rules_for(role: str) -> tuple[Rule, ...]:
     return load_rules(Path(str(path)), role)
 
 
+@lru_cache(maxsize=65536)
+def matching_rules(text: str, role: str) -> tuple[Rule, ...]:
+    """Every rule for the role that matches the utterance, in file order (cached: the
+    features and the coder both ask)."""
+    stripped = text.strip()
+    return tuple(rule for rule in rules_for(role) if rule.matches(stripped))
+
+
 def first_match(text: str, role: str) -> Rule | None:
     """The first rule for the role that matches the utterance, if any."""
-    stripped = text.strip()
-    for rule in rules_for(role):
-        if rule.matches(stripped):
-            return rule
-    return None
+    found = matching_rules(text, role)
+    return found[0] if found else None

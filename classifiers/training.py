@@ -27,7 +27,8 @@ from classifiers.coder import REVIEW_BELOW, Coder
 from classifiers.corpus import CORPUS_DIR, CodedUtterance, corpus_files, read_corpus
 from classifiers.evaluation import agreement
 from classifiers.features import UtteranceInContext
-from classifiers.model import ROLES, CodeModel, build_pipeline, softmax
+from classifiers.model import ROLES, CodeModel, softmax
+from classifiers.pipeline import build_pipeline
 from classifiers.rules import first_match
 
 FAMILIES = {"Q": "question", "SR": "reflection", "CR": "reflection", "GI": "input",

@@ -36,19 +36,23 @@ def _breaks(path, how):
         path.write_bytes(path.read_bytes()[:1000])
     elif how == "garbage":
         path.write_bytes(b"not a model at all")
-    elif how in ("old format", "other sklearn", "bad metadata"):
+    elif how == "changed, checksum updated":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
         meta = json.loads(path.with_suffix(".json").read_text())
-        if how == "old format":
-            meta["format_version"] = 0
-        elif how == "other sklearn":
-            meta["libraries"]["scikit-learn"] = "0.24.2"
+        meta["sha256"] = artifact._sha256(path)
+        path.with_suffix(".json").write_text(json.dumps(meta))
+    elif how in ("old format", "bad metadata"):
+        meta = json.loads(path.with_suffix(".json").read_text())
+        meta["format_version"] = 1
         path.with_suffix(".json").write_text("{" if how == "bad metadata" else json.dumps(meta))
 
 
 @pytest.mark.parametrize("how, message", [
     ("missing", "is missing"), ("metadata missing", "metadata"), ("truncated", "checksum"),
-    ("garbage", "checksum"), ("old format", "format"), ("other sklearn", "scikit-learn 0.24.2"),
-    ("bad metadata", "cannot be read"),
+    ("garbage", "checksum"), ("old format", "format"), ("bad metadata", "cannot be read"),
+    ("changed, checksum updated", "cannot be loaded"),
 ])
 def test_broken_artifact_says_why(model_copy, how, message):
     _breaks(model_copy, how)
@@ -68,9 +72,18 @@ def test_broken_model_falls_back_to_rules_with_a_warning(model_copy, caplog):
     assert other.code == "NC" and other.source == "rule:fallback.none"
 
 
+def test_loading_does_not_need_scikit_learn():
+    import subprocess
+    import sys
+
+    code = "import sys; from classifiers import artifact; artifact.load(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_save_is_atomic_and_checksummed(model_copy, tmp_path):
     model = artifact.load(model_copy)
-    out = tmp_path / "again" / "m.joblib"
+    out = tmp_path / "again" / "m.npz"
     meta = artifact.save(model, out, {"note": "test"})
     assert meta["sha256"] == artifact._sha256(out)
     assert not list(out.parent.glob("*.tmp"))

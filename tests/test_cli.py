@@ -91,7 +91,7 @@ def test_missing_file_and_unknown_scheme():
 
 
 def test_broken_model_falls_back_with_a_warning(tmp_path):
-    bad = tmp_path / "m.joblib"
+    bad = tmp_path / "m.npz"
     bad.write_bytes(b"broken")
     r = mifi("code", "-", "--format", "json", "--model", str(bad), stdin="SW: Did he go?\nMum: No.\n")
     assert r.returncode == 0
@@ -127,7 +127,7 @@ def test_train_from_annomi_format(tmp_path):
     from tests.test_training import labelled_annomi
 
     data = labelled_annomi(tmp_path / "annomi.csv")
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.npz"
     r = mifi("train", "--annomi", str(data), "--folds", "3", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "main behaviour macro F1" in r.stdout and out.exists()

@@ -90,7 +90,7 @@ def test_train_writes_a_calibrated_artifact_with_metadata(tmp_path):
     corpus.mkdir()
     for p in sorted((ROOT / "fixtures" / "corpus").glob("sg-su-0*.csv"))[:12]:
         (corpus / p.name).write_bytes(p.read_bytes())
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.npz"
     meta = train(corpus_set(corpus), out, folds=3, progress=lambda m: None)
     assert meta["training_data"]["dialogues"] == 12
     for role in ("practitioner", "client"):
