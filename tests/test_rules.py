@@ -22,6 +22,10 @@ from classifiers.rules import RuleError, first_match, load_rules, rules_for
     ("How many drinks is that?", "Q", "closed"),
     ("Did Jayden go to nursery today?", "Q", "closed"),
     ("So what made you decide to ring us?", "Q", "open"),
+    ("It's been a hard week, hasn't it?", "Q", "closed"),
+    ("Yeah, say something more about that.", "Q", "open"),
+    ("On a scale of nought to ten, how important is it", "Q", "closed"),
+    ("And I guess I wonder whether that makes the evenings harder.", "Q", "closed"),
 ])
 def test_practitioner_rules(text, code, subtype):
     rule = first_match(text, "practitioner")
@@ -30,8 +34,8 @@ def test_practitioner_rules(text, code, subtype):
 
 
 @pytest.mark.parametrize("text", [
-    "So you've had enough of the arguments.",  # a reflection or a confrontation: the model
     "The conference is on the fourteenth.",
+    "He was off school three days last week.",
 ])
 def test_no_rule_for_what_rules_cannot_decide(text):
     assert first_match(text, "practitioner") is None
@@ -41,6 +45,7 @@ def test_no_rule_for_what_rules_cannot_decide(text):
     ("What I'm hearing is that you're worn out?", "form.reflection_stem", ("SR", "CR")),
     ("It sounds like the evenings are the hardest.", "form.reflection_stem", ("SR", "CR")),
     ("So he just walked out?", "form.question_mark", ("Q", "SR", "CR")),
+    ("So you've had enough of the arguments.", "form.so_you_statement", ("SR", "CR")),
 ])
 def test_narrowing_rules_leave_the_choice_to_the_model(text, rule_id, codes):
     rule = first_match(text, "practitioner")
