@@ -23,6 +23,8 @@ from classifiers.rules import RuleError, first_match, load_rules, rules_for
     ("Did Jayden go to nursery today?", "Q", "closed"),
     ("So what made you decide to ring us?", "Q", "open"),
     ("It's been a hard week, hasn't it?", "Q", "closed"),
+    ("Um, what would you say to meeting again in two weeks", "Q", ""),
+    ("Do you have a moment to talk", "Q", ""),
     ("Yeah, say something more about that.", "Q", "open"),
     ("On a scale of nought to ten, how important is it", "Q", "closed"),
     ("And I guess I wonder whether that makes the evenings harder.", "Q", "closed"),
