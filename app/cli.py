@@ -232,7 +232,10 @@ def _serve(args: argparse.Namespace) -> int:
     from app.web import serve
 
     settings = _web_settings(args)
-    logging.getLogger().setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for h in root.handlers:
+        h.setFormatter(logging.Formatter("mifi: %(message)s"))
     print(f"mifi: serving http://{settings.host}:{settings.port}"
           f"{' (demo team, password demo)' if settings.demo else ''}", file=sys.stderr)
     serve(settings)
@@ -240,7 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from app.accounts_cli import run
+    from app.users_cli import run
 
     return run(args, _web_settings(args), fail=_fail)
 

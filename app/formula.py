@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from functools import lru_cache
 
 FUNCTIONS = {
     "min": min,
@@ -25,8 +26,12 @@ class _Undefined(Exception):
     """Raised inside evaluation when a value is undefined (division by zero)."""
 
 
+@lru_cache(maxsize=512)
 def parse(formula: str) -> ast.Expression:
-    """Parse and check a formula; raise FormulaError naming what is not allowed."""
+    """Parse and check a formula; raise FormulaError naming what is not allowed.
+
+    Cached: scores are recomputed on every page view, and the tree is never changed.
+    """
     try:
         tree = ast.parse(formula, mode="eval")
     except SyntaxError as e:

@@ -1,0 +1,61 @@
+"""Settings for the web app: one object, read from the environment (MIFI_*, DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "mi-fidelity"
+
+
+def data_dir() -> Path:
+    """The per-user data folder (e.g. ~/.local/share/mi-fidelity on Linux)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything the web app can be configured with.
+
+    `DATABASE_URL` (any SQLAlchemy URL) wins over `MIFI_DB_PATH`; without either, the
+    SQLite file is `mifi.db` (or `mifi-demo.db` in demo mode) in the per-user data folder,
+    so the fictional demo team never mixes with real records.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MIFI_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "MIFI_DATABASE_URL"))
+    db_path: Path | None = None
+    demo: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    scheme: str = "miti-4.2.1"
+    model_path: Path | None = None
+    max_upload_mb: float = 5.0
+    review_below: float = Field(default=0.6, ge=0, le=1,
+                                description="confidence below which an utterance needs review")
+    cookie_secure: bool = False  # set MIFI_COOKIE_SECURE=1 behind HTTPS
+    login_days: int = 14
+    page_cache: int = Field(default=64, ge=0, description="rendered session pages kept in memory (0: none)")
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL of the database."""
+        if self.database_url:
+            return self.database_url
+        path = self.db_path or data_dir() / ("mifi-demo.db" if self.demo else "mifi.db")
+        return f"sqlite:///{Path(path).expanduser()}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1_000_000)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,125 @@
+"""FastAPI dependencies as Annotated aliases, so route signatures read like prose."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from sqlmodel import Session as DbSession
+
+from app import security, users
+from app.config import Settings
+from app.models import Session, User
+from app.scheme import Scheme, load_scheme
+from classifiers.coder import Coder
+
+LOGIN_COOKIE = "mifi_login"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+_coder_lock = threading.Lock()
+
+
+class LoginRequired(Exception):
+    """Raised when a page needs a signed-in user; the app turns it into a redirect or a 401."""
+
+
+# Dependencies are `async def` so FastAPI runs them on the event loop: the database is
+# local and quick, and this avoids a thread hop per dependency on every request. Routes that
+# do slow work (coding a session) stay plain `def` and run in the thread pool.
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_db(request: Request) -> AsyncIterator[DbSession]:
+    with DbSession(request.app.state.engine) as db:
+        yield db
+
+
+async def get_scheme(settings: Annotated[Settings, Depends(get_settings)]) -> Scheme:
+    return load_scheme(settings.scheme)
+
+
+def shared_coder(state: Any) -> Coder:
+    """The app's coder, loaded once per process and reused."""
+    if state.coder is None:
+        with _coder_lock:
+            if state.coder is None:
+                state.coder = Coder.load(state.settings.model_path)
+    return state.coder
+
+
+async def get_coder(request: Request) -> Coder:
+    return shared_coder(request.app.state)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[DbSession, Depends(get_db)]
+SchemeDep = Annotated[Scheme, Depends(get_scheme)]
+CoderDep = Annotated[Coder, Depends(get_coder)]
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def optional_user(request: Request, db: SessionDep) -> User | None:
+    """The signed-in user (API token or login cookie), or None."""
+    bearer = _bearer(request)
+    if bearer is not None:
+        user = users.user_for_token(db, raw=bearer, kind="api")
+        request.state.auth = "token" if user else None
+    else:
+        raw = request.cookies.get(LOGIN_COOKIE, "")
+        user = users.user_for_token(db, raw=raw, kind="login") if raw else None
+        request.state.auth = "cookie" if user else None
+        if user:
+            request.state.csrf = security.csrf_token(raw)
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+async def current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def check_csrf(request: Request, user: CurrentUser) -> None:
+    """Cookie-signed-in changes need the CSRF token (header for htmx, form field otherwise)."""
+    if request.method not in UNSAFE_METHODS or request.state.auth != "cookie":
+        return
+    raw = request.cookies.get(LOGIN_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        sent = (await request.form()).get(CSRF_FIELD)
+    if not security.csrf_ok(raw, sent if isinstance(sent, str) else None):
+        raise HTTPException(status_code=403, detail="The form has expired: reload the page and try again.")
+
+
+Protected = Depends(check_csrf)
+
+
+async def visible_session(session_id: int, db: SessionDep, user: CurrentUser) -> Session:
+    """The session in the path, if this user may see it; 404 otherwise (no hint it exists)."""
+    from app.store import get_visible
+
+    found = get_visible(db, user=user, session_id=session_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="No such session.")
+    return found
+
+
+VisibleSession = Annotated[Session, Depends(visible_session)]

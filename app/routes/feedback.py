@@ -1,0 +1,68 @@
+"""Supervision feedback: built from the session's own words, edited by the supervisor,
+shared with the practitioner, and printable as a one-page supervision record."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app import store
+from app.deps import CurrentUser, Protected, SchemeDep, SessionDep, VisibleSession
+from app.feedback import SECTION_KEYS, SECTION_TITLES, build_feedback
+from app.models import Role, Session, User
+from app.web import render
+
+router = APIRouter(include_in_schema=False)
+MAX_SECTION = 6000
+
+
+def can_edit(user: User, s: Session) -> bool:
+    """The team's supervisor edits and shares feedback on a shared session."""
+    return user.role == Role.supervisor and user.team_id is not None and \
+        user.team_id == s.team_id and s.visibility == "shared"
+
+
+def _sections(stored: store.StoredSession, user: User) -> tuple[dict[str, str], str]:
+    """The sections this user sees, and where they come from: generated, draft or shared."""
+    record = stored.feedback
+    if record and (record.status == "shared" or can_edit(user, stored.session)):
+        return json.loads(record.sections_json), record.status
+    fb = build_feedback(stored.coded(), change_goals=stored.session.change_goals)
+    return fb.as_sections(), "generated"
+
+
+@router.get("/sessions/{session_id}/feedback")
+async def feedback_page(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser,
+                  scheme: SchemeDep) -> Response:
+    """The supervision feedback (print it for a one-page supervision record)."""
+    stored = store.load_session(db, session=s, scheme=scheme)
+    sections, status = _sections(stored, user)
+    return render(request, "feedback.html", {
+        "stored": stored, "s": s, "scores": stored.scores, "sections": sections, "status": status,
+        "titles": SECTION_TITLES, "keys": SECTION_KEYS, "can_edit": can_edit(user, s)})
+
+
+@router.get("/sessions/{session_id}/feedback/edit")
+async def edit_feedback(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser,
+                  scheme: SchemeDep) -> Response:
+    """The supervisor's editor for the feedback, before sharing it."""
+    if not can_edit(user, s):
+        raise HTTPException(status_code=403, detail="Only the team's supervisor can edit feedback.")
+    stored = store.load_session(db, session=s, scheme=scheme)
+    sections, status = _sections(stored, user)
+    return render(request, "feedback_edit.html", {"stored": stored, "s": s, "sections": sections,
+                                                  "status": status, "titles": SECTION_TITLES,
+                                                  "keys": SECTION_KEYS})
+
+
+@router.post("/sessions/{session_id}/feedback", dependencies=[Protected])
+async def save_feedback(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser) -> Response:
+    """Save the edited feedback as a draft, or share it with the practitioner."""
+    if not can_edit(user, s):
+        raise HTTPException(status_code=403, detail="Only the team's supervisor can edit feedback.")
+    form = await request.form()
+    sections = {k: str(form.get(k, ""))[:MAX_SECTION].replace("\r\n", "\n") for k in SECTION_KEYS}
+    store.save_feedback(db, session=s, user=user, sections=sections, share=form.get("action") == "share")
+    return RedirectResponse(f"/sessions/{s.id}/feedback", status_code=303)

@@ -1,0 +1,102 @@
+"""Shared fixtures for the web app's tests: an in-memory database, the app, signed-in clients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session as DbSession
+from sqlmodel import SQLModel, create_engine
+
+from app import users
+from app.config import Settings
+from app.deps import get_db
+from app.models import Role, User
+from classifiers.coder import Coder
+
+PASSWORD = "a long test password"
+NOTES = """SW: Thanks for letting me come round. How have the mornings been?
+Mum: Honestly? Tiring. Everyone keeps telling me what I'm doing wrong.
+SW: It feels like you're being judged from every side.
+Mum: I don't want him missing school. I want something better for him.
+SW: Did he get in on time today?
+Mum: No. It was gone nine again.
+SW: You need to get him up earlier.
+Mum: I'll try doing the bags the night before.
+"""
+
+
+@pytest.fixture(scope="session")
+def coder() -> Coder:
+    return Coder.load()
+
+
+@pytest.fixture
+def engine():  # noqa: ANN201
+    from app import models  # noqa: F401
+
+    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine) -> Iterator[DbSession]:  # noqa: ANN001
+    with DbSession(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(database_url="sqlite://", demo=False)
+
+
+@pytest.fixture
+def app(engine, coder, settings):  # noqa: ANN001, ANN201
+    from app.web import create_app
+
+    app = create_app(settings, engine=engine, coder=coder)
+
+    def override_db() -> Iterator[DbSession]:
+        with DbSession(engine) as session:
+            yield session
+
+    app.dependency_overrides[get_db] = override_db
+    yield app
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def make_user(db):  # noqa: ANN001, ANN201
+    def make(username: str, role: Role | str = Role.practitioner, team: str = "North team", **kw) -> User:
+        user = users.create_user(db, username=username, password=PASSWORD, role=role, team=team, **kw)
+        db.commit()
+        db.refresh(user)
+        return user
+    return make
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Sign in and return the CSRF token the pages carry."""
+    r = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/sessions/new")
+    return re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text).group(1)
+
+
+def add_session(client: TestClient, csrf: str, text: str = NOTES, **fields: str):  # noqa: ANN201
+    data = {"csrf_token": csrf, "text": text, "session_date": date.today().isoformat(),
+            "family_ref": "FAM-0142", "change_goals": "getting Kayden to school on time",
+            "setting": "home visit", "visibility": "shared", **fields}
+    return client.post("/sessions", data=data, follow_redirects=False)
