@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: inferred from labels such as SW or Worker, else the first speaker)")
     c.add_argument("--max-size", type=float, default=5.0, metavar="MB",
                    help="refuse files larger than this many megabytes (default: 5)")
-    c.add_argument("--model", type=Path, help="model artifact to use (default: the shipped model)")
+    c.add_argument("--model", type=Path, help="model artifact to use (default: the active model "
+                   "version if one was promoted, else the shipped model)")
 
     t = sub.add_parser("train", help="train the model from the coded corpus",
                        description="Cross-validate (grouped by dialogue) and train the model from "
@@ -37,6 +38,15 @@ def _parser() -> argparse.ArgumentParser:
                      "such as corrections exported from the app (default: fixtures/corpus)")
     src.add_argument("--annomi", type=Path, metavar="CSV", help="train from AnnoMI's CSV instead "
                      "(one label per turn; cross-validation grouped by transcript)")
+    src.add_argument("--from-db", action="store_true", help="build a candidate from the corpus plus "
+                     "the reviewed sessions in the database, compare it with the current model on "
+                     "held-out sessions, and promote it if it is not worse")
+    t.add_argument("--base-corpus", type=Path, metavar="DIR", help="with --from-db: the corpus "
+                   "folder to start from (default: fixtures/corpus)")
+    t.add_argument("--no-promote", action="store_true", help="with --from-db: list the candidate "
+                   "but keep the current model")
+    t.add_argument("--db", type=Path, metavar="PATH", help="with --from-db: SQLite database file")
+    t.add_argument("--demo", action="store_true", help="with --from-db: use the demo database")
     t.add_argument("--out", type=Path, help="artifact path (default: the shipped model file)")
     t.add_argument("--folds", type=int, default=5, help="cross-validation folds; 1 skips it (default: 5)")
 
@@ -118,7 +128,7 @@ def _code(args: argparse.Namespace) -> int:
                                            practitioner=args.practitioner)
     except (TranscriptError, SchemeError) as e:
         return _fail(str(e))
-    coder = Coder.load(args.model)
+    coder = Coder.load(args.model or _active_model())
     sessions = code_transcripts(transcripts, scheme, coder)
     if args.format == "json":
         from app.exports import to_json
@@ -142,6 +152,13 @@ def _code(args: argparse.Namespace) -> int:
     return 0
 
 
+def _active_model() -> Path | None:
+    from app.config import Settings
+    from app.learning import model_for_coding
+
+    return model_for_coding(Settings())
+
+
 def _emit(text: str, out: Path | None) -> None:
     if out:
         out.write_text(text, encoding="utf-8")
@@ -153,6 +170,10 @@ def _train(args: argparse.Namespace) -> int:
     from classifiers.corpus import CORPUS_DIR, CorpusError
     from classifiers.training import annomi_set, corpus_set, train
 
+    if args.from_db:
+        return _train_from_db(args)
+    if args.base_corpus or args.no_promote or args.db or args.demo:
+        return _fail("--base-corpus, --no-promote, --db and --demo go with --from-db")
     try:
         if args.annomi:
             if not args.annomi.is_file():
@@ -174,6 +195,42 @@ def _train(args: argparse.Namespace) -> int:
                  if "main_behaviour_macro_f1" in cv else "")
         print(f"  {role}: cross-validated macro F1 {cv['macro_f1']}, accuracy {cv['accuracy']}, "
               f"kappa {cv['kappa']}, ECE {cv['ece']}{extra}")
+    return 0
+
+
+def _train_from_db(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sqlmodel import Session as DbSession
+
+    from app import learning
+    from app.db import init_db, make_engine
+    from classifiers.corpus import CorpusError
+
+    if args.out:
+        return _fail("--out does not go with --from-db (versions live in the model folder)")
+    if args.base_corpus and not args.base_corpus.is_dir():
+        return _fail(f"{args.base_corpus}: no such folder")
+    settings = _web_settings(args)
+    engine = make_engine(settings.url)
+    init_db(engine)
+    try:
+        who = f"command line ({getpass.getuser()})"
+    except (OSError, KeyError):
+        who = "command line"
+    with DbSession(engine) as db:
+        try:
+            row = learning.build_candidate(db, settings, built_by=who, folds=args.folds,
+                                           corpus=args.base_corpus,
+                                           progress=lambda m: print(m, file=sys.stderr))
+        except (learning.LearningError, CorpusError, ValueError) as e:
+            return _fail(str(e))
+        print(learning.comparison_table(row))
+        if args.no_promote or not row.promotable:
+            print(f"kept the current model {row.baseline_version}")
+            return 0
+        learning.promote(db, settings, row, by=who)
+        print(f"promoted {row.version}: {settings.models_dir / row.path}")
     return 0
 
 

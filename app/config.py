@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     port: int = 8000
     scheme: str = "miti-4.2.1"
     model_path: Path | None = None
+    model_dir: Path | None = None  # where built model versions live (see models_dir)
+    train_corpus: Path | None = None  # corpus-format folder models are built from (default: fixtures/corpus)
+    train_folds: int = Field(default=5, ge=1, description="cross-validation folds when building a model")
+    promote_tolerance: float = Field(default=0.01, ge=0, le=1,
+                                     description="how much lower a candidate's macro F1 may be and still count as not worse")
     max_upload_mb: float = 5.0
     review_below: float = Field(default=0.6, ge=0, le=1,
                                 description="confidence below which an utterance needs review")
@@ -50,6 +55,20 @@ class Settings(BaseSettings):
             return self.database_url
         path = self.db_path or data_dir() / ("mifi-demo.db" if self.demo else "mifi.db")
         return f"sqlite:///{Path(path).expanduser()}"
+
+    @property
+    def models_dir(self) -> Path:
+        """The model folder: `MIFI_MODEL_DIR`, else `<database>-models/` beside a SQLite file
+        (so demo and real models never mix), else `models/` in the per-user data folder."""
+        if self.model_dir:
+            return Path(self.model_dir).expanduser()
+        from sqlalchemy.engine import make_url
+
+        u = make_url(self.url)
+        if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+            db = Path(u.database).expanduser()
+            return db.parent / f"{db.stem}-models"
+        return data_dir() / "models"
 
     @property
     def max_upload_bytes(self) -> int:

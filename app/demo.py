@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from app import store, users
+from app import progress, store, users
 from app.coding import code_transcripts
 from app.feedback import build_feedback
 from app.models import Setting, Team, User, Visibility
@@ -92,4 +92,11 @@ def ensure_demo(engine: Engine, *, coder: Coder, scheme_id: str = "miti-4.2.1",
             if item.get("share_feedback"):
                 fb = build_feedback(stored.coded(), change_goals=s.change_goals)
                 store.save_feedback(db, session=s, user=supervisor, sections=fb.as_sections(), share=True)
+        for g in config.get("goals", []):
+            progress.add_goal(db, practitioner=people[g["practitioner"]], supervisor=supervisor,
+                              text=g["text"], agreed_on=today - timedelta(days=int(g["days_ago"])),
+                              score_id=g.get("score", ""), target=g.get("target"))
+        for n in config.get("notes", []):
+            progress.add_note(db, practitioner=people[n["practitioner"]], supervisor=supervisor,
+                              text=n["text"], note_date=today - timedelta(days=int(n["days_ago"])))
     return True

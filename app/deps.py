@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session as DbSession
 
-from app import security, users
+from app import access, security, users
+from app.access import Action
 from app.config import Settings
 from app.models import Session, User
 from app.scheme import Scheme, load_scheme
@@ -49,7 +50,9 @@ def shared_coder(state: Any) -> Coder:
     if state.coder is None:
         with _coder_lock:
             if state.coder is None:
-                state.coder = Coder.load(state.settings.model_path)
+                from app.learning import model_for_coding
+
+                state.coder = Coder.load(model_for_coding(state.settings))
     return state.coder
 
 
@@ -112,14 +115,49 @@ async def check_csrf(request: Request, user: CurrentUser) -> None:
 Protected = Depends(check_csrf)
 
 
-async def visible_session(session_id: int, db: SessionDep, user: CurrentUser) -> Session:
-    """The session in the path, if this user may see it; 404 otherwise (no hint it exists)."""
-    from app.store import get_visible
+class NotFound(HTTPException):
+    """The one answer for "does not exist" and "not yours to see": the same 404 either way."""
 
-    found = get_visible(db, user=user, session_id=session_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail="No such session.")
-    return found
+    def __init__(self) -> None:
+        super().__init__(status_code=404, detail="Not Found")
 
 
-VisibleSession = Annotated[Session, Depends(visible_session)]
+def authorized(action: Action) -> Any:
+    """The one dependency that enforces app.access for a route: the user's role must allow
+    `action`, and a `{session_id}` or `{user_id}` in the path must be one this user may act on.
+
+    Returns the session or practitioner named in the path (or None); anything else is a 404.
+    """
+
+    async def check(request: Request, db: SessionDep, user: CurrentUser) -> Session | User | None:
+        if not access.allows(user, action):
+            raise NotFound()
+        params = request.path_params
+        if "session_id" in params:
+            found = access.session_for(db, user=user, session_id=_int(params["session_id"]), action=action)
+        elif "user_id" in params:
+            found = access.practitioner_for(db, user=user, practitioner_id=_int(params["user_id"]),
+                                            action=action)
+        else:
+            return None
+        if found is None:
+            raise NotFound()
+        return found
+
+    check.action = action  # type: ignore[attr-defined]  # for the route-by-role test
+    return Depends(check)
+
+
+def _int(raw: Any) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+VisibleSession = Annotated[Session, authorized(Action.session_view)]
+CorrectableSession = Annotated[Session, authorized(Action.session_correct)]
+RateableSession = Annotated[Session, authorized(Action.session_rate)]
+EditableFeedback = Annotated[Session, authorized(Action.feedback_edit)]
+ProgressOf = Annotated[User, authorized(Action.progress_view)]
+SupervisedBy = Annotated[User, authorized(Action.supervision_write)]

@@ -29,6 +29,7 @@ class Role(StrEnum):
 class Visibility(StrEnum):
     private = "private"
     shared = "shared"
+    trainer = "trainer"  # shared with the supervisor and with MI trainers
 
 
 class Setting(StrEnum):
@@ -39,7 +40,8 @@ class Setting(StrEnum):
 
 
 VISIBILITY_LABELS = {Visibility.private: "Private: for my own review",
-                     Visibility.shared: "Shared with my supervisor"}
+                     Visibility.shared: "Shared with my supervisor",
+                     Visibility.trainer: "Shared with my supervisor and the MI trainers"}
 
 
 # Teams and people -----------------------------------------------------------------------
@@ -221,3 +223,57 @@ class FeedbackRecord(SQLModel, table=True):
     edited_by_id: int = Field(foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow)
     shared_at: datetime | None = None
+
+
+# Supervision --------------------------------------------------------------------------------
+
+class Goal(SQLModel, table=True):
+    """A goal agreed in supervision: a score and a target (e.g. reflection_to_question >= 1),
+    measured from later sessions; or free text, when no score measures it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="user.id", index=True)
+    set_by_id: int = Field(foreign_key="user.id")
+    text: str = Field(max_length=300)
+    score_id: str = Field(default="", max_length=60)
+    target: float | None = None
+    agreed_on: date
+    achieved: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SupervisionNote(SQLModel, table=True):
+    """A note of a supervision conversation, kept as the team's supervision history."""
+
+    __tablename__ = "supervision_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="user.id", index=True)
+    supervisor_id: int = Field(foreign_key="user.id", index=True)
+    note_date: date
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# Model versions ---------------------------------------------------------------------------
+
+class ModelVersion(SQLModel, table=True):
+    """A model built from the corpus plus reviewed sessions, with its figures beside those of
+    the model it was compared with; at most one is active (used for coding)."""
+
+    __tablename__ = "model_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(unique=True, index=True, max_length=60)
+    name: str = Field(default="mifi-model", max_length=60)
+    path: str = Field(max_length=300)  # the artifact, relative to the model folder
+    built_by: str = Field(default="", max_length=80)
+    built_at: datetime = Field(default_factory=utcnow)
+    baseline_version: str = Field(default="", max_length=60)  # the model it was compared with
+    figures_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    training_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    promotable: bool = False
+    decision: str = Field(default="", max_length=500)
+    active: bool = False
+    promoted_at: datetime | None = None
+    promoted_by: str = Field(default="", max_length=80)

@@ -13,12 +13,13 @@ from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import Session as DbSession
-from sqlmodel import or_, select
+from sqlmodel import select
 
+from app import access
 from app.coding import CodedSession, CodedTurn, code_transcripts
 from app.exports import summary
 from app.models import (
-    Correction, FeedbackRecord, HumanRating, Role, Session, Setting, TurnRecord, User,
+    Correction, FeedbackRecord, HumanRating, Session, Setting, TurnRecord, User,
     UtteranceRecord, Visibility, utcnow,
 )
 from app.scheme import Scheme
@@ -208,13 +209,10 @@ def save_feedback(db: DbSession, *, session: Session, user: User, sections: Mapp
     return record
 
 
-# Who sees what (the basic rule; issue 5 brings the full matrix) ---------------------------
+# Who sees what: the rules are in app.access ------------------------------------------------
 
 def _visible(user: User):  # noqa: ANN202
-    mine = Session.owner_id == user.id
-    if user.role == Role.supervisor and user.team_id is not None:
-        return or_(mine, (Session.team_id == user.team_id) & (Session.visibility == Visibility.shared))
-    return mine
+    return access.session_clause(user, access.Action.session_list)
 
 
 def visible_sessions(db: DbSession, *, user: User, limit: int = 200, offset: int = 0) -> list[Session]:
@@ -230,7 +228,7 @@ def count_visible(db: DbSession, *, user: User) -> int:
 
 def get_visible(db: DbSession, *, user: User, session_id: int) -> Session | None:
     """The session if this user may see it; None (so: 404) otherwise."""
-    return db.exec(select(Session).where(Session.id == session_id, _visible(user))).first()
+    return access.session_for(db, user=user, session_id=session_id)
 
 
 def owners(db: DbSession, *, sessions: list[Session]) -> dict[int, User]:

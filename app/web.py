@@ -164,7 +164,7 @@ class SecurityHeaders:
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
                coder: Coder | None = None) -> FastAPI:
     """The FastAPI app; tests pass their own engine and coder."""
-    from app.routes import account, api, auth, feedback, meta, review, sessions
+    from app.routes import account, admin, api, auth, feedback, meta, progress, review, sessions, team, trainer
 
     settings = settings or get_settings()
 
@@ -191,8 +191,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         init_db(engine)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (meta, auth, sessions, review, feedback, account, api):
+    for module in (meta, auth, sessions, review, feedback, progress, team, trainer, admin, account, api):
         app.include_router(module.router)
+    from app.routes import model_versions
+
+    app.include_router(model_versions.router)
     _error_handlers(app)
     return app
 

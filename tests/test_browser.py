@@ -98,12 +98,18 @@ def settled(page) -> None:  # noqa: ANN001
         page.wait_for_timeout(20)
 
 
-def sign_in(page, base: str, username: str = "practitioner1") -> None:  # noqa: ANN001
+HOMES = {"practitioner1": "/progress", "supervisor1": "/team", "trainer1": "/trainer", "admin": "/admin"}
+
+
+def sign_in(page, base: str, username: str = "practitioner1", then: str = "/sessions") -> None:  # noqa: ANN001
+    """Sign in as a demo user, land on their role's home page, then go on to `then`."""
     page.goto(base + "/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/sessions")
+    page.wait_for_url(base + HOMES[username])
+    if then and then != HOMES[username]:
+        page.goto(base + then)
 
 
 def test_practitioner_types_a_session_corrects_a_code_and_prints_feedback(page, server):
@@ -195,6 +201,46 @@ def test_human_ratings_replace_estimates(page, server):
     assert "estimate" not in relational.inner_text()
 
 
+def test_each_demo_role_lands_on_its_home_page(page, server):
+    sign_in(page, server, "practitioner1", then="")
+    assert page.get_by_role("heading", name="Your progress", level=1).is_visible()
+    goals = page.locator("#goals table tbody tr")
+    assert goals.count() >= 2
+    assert "later session" in goals.first.locator(".goal-status").inner_text() or \
+        goals.count() >= 2
+    chart = page.locator("[data-trend=reflection_to_question] svg[role=img]")
+    assert chart.locator("title").text_content() == "Reflection-to-Question ratio over time"
+    assert page.locator("[data-trend=reflection_to_question] table tbody tr").count() >= 5
+    page.context.clear_cookies()
+
+    sign_in(page, server, "supervisor1", then="")
+    assert page.get_by_role("heading", name="Your team", level=1).is_visible()
+    assert page.locator("svg#team-heatmap").is_visible()
+    rows = page.locator("table.heat tbody tr")
+    assert rows.count() == 4
+    assert "Good" in page.locator("table.heat").inner_text() or "Fair" in page.locator("table.heat").inner_text()
+    assert page.locator("ol.notes li").count() >= 4
+    rows.filter(has_text="Amira Khan").get_by_role("link", name="Amira Khan").click()
+    page.wait_for_url(re.compile(r"/progress/\d+$"))
+    assert page.get_by_role("heading", name="Amira Khan", level=1).is_visible()
+    page.get_by_text("Add a supervision note").click()
+    page.get_by_label("Note", exact=True).fill("Agreed to try one summary per visit.")
+    page.get_by_role("button", name="Save the note").click()
+    page.wait_for_url(re.compile(r"/progress/\d+#notes$"))
+    assert page.locator("ol.notes", has_text="one summary per visit").is_visible()
+    page.context.clear_cookies()
+
+    sign_in(page, server, "trainer1", then="")
+    assert page.get_by_role("heading", name="Team-wide consistency", level=1).is_visible()
+    assert page.locator("svg#chart-reflection_to_question-discipline").is_visible()
+    assert page.locator("#corrections").is_visible()
+    page.context.clear_cookies()
+
+    sign_in(page, server, "admin", then="")
+    assert page.get_by_role("heading", name="Users and teams", level=1).is_visible()
+    assert page.locator("table.people tbody tr").count() >= 7
+
+
 def _serious(results) -> list[str]:  # noqa: ANN001
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
             for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
@@ -242,6 +288,11 @@ def test_every_page_has_no_serious_accessibility_violations(browser, server):
     page.get_by_role("button", name="Code this session").click()
     page.locator(".error-summary").wait_for()
     check("new session with errors")
+    page.goto(server + "/team")
+    check("team")
+    page.locator("table.heat tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/progress/\d+$"))
+    check("a practitioner's progress (supervisor)")
     page.goto(server + "/sessions/999999")
     check("not found")
     page.goto(server + "/docs")
@@ -249,5 +300,9 @@ def test_every_page_has_no_serious_accessibility_violations(browser, server):
     check("API docs")
     page.goto(server + "/logout")  # GET is not allowed: an error page
     check("method not allowed")
+    for username in ("practitioner1", "trainer1", "admin"):
+        page.context.clear_cookies()
+        sign_in(page, server, username, then="")
+        check(f"home page of {username}")
     context.close()
     assert not problems, problems

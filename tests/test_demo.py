@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from app import users
 from app.demo import demo_sessions, ensure_demo
-from app.models import FeedbackRecord, HumanRating, Role, Session, Team, User
+from app.models import FeedbackRecord, Goal, HumanRating, Role, Session, SupervisionNote, Team, User, Visibility
 from app.security import DEMO_PASSWORD
 
 TODAY = date(2026, 6, 30)
@@ -38,6 +38,11 @@ def test_demo_team_is_created_once_with_coded_sessions(engine, db, coder):
     assert span.days >= 80
     assert db.exec(select(HumanRating)).first() is not None
     assert db.exec(select(FeedbackRecord).where(FeedbackRecord.status == "shared")).first() is not None
+    goals = db.exec(select(Goal)).all()
+    assert len(goals) >= 3 and any(g.score_id and g.target is not None for g in goals) and \
+        any(not g.score_id for g in goals)
+    assert len(db.exec(select(SupervisionNote)).all()) >= 3
+    assert any(s.visibility == Visibility.trainer for s in sessions)
 
 
 def test_demo_shows_growth(engine, db, coder):

@@ -24,7 +24,7 @@ def test_next_cannot_send_you_to_another_site(client, make_user):
     make_user("pat")
     r = client.post("/login", data={"username": "pat", "password": PASSWORD,
                                     "next": "//evil.example/"}, follow_redirects=False)
-    assert r.headers["location"] == "/sessions"
+    assert r.headers["location"] == "/progress"  # the practitioner's home page
 
 
 def test_wrong_password_keeps_the_username_and_says_so(client, make_user):

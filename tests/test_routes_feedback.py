@@ -27,7 +27,7 @@ def test_supervisor_edits_then_shares_and_the_practitioner_sees_the_shared_versi
     make_user("sup", role="supervisor")
     csrf = login(client, "pat")
     url = add_session(client, csrf, visibility="shared").headers["location"]
-    assert client.get(url + "/feedback/edit").status_code == 403
+    assert client.get(url + "/feedback/edit").status_code == 404  # not hers to edit: app.access
     client.cookies.clear()
     csrf = login(client, "sup")
     editor = soup(client.get(url + "/feedback/edit"))

@@ -30,7 +30,7 @@ def test_new_session_form_has_labelled_fields_and_speaker_help(client, make_user
         assert page.select_one(f"label[for={name}]"), name
         assert form.select_one(f"[name={name}]"), name
     assert {i["value"] for i in form.select("input[name=setting]")} == {"home visit", "office", "phone", "video"}
-    assert {i["value"] for i in form.select("input[name=visibility]")} == {"private", "shared"}
+    assert {i["value"] for i in form.select("input[name=visibility]")} == {"private", "shared", "trainer"}
     assert "SW:" in page.select_one("#text-hint").text
     assert form.select_one("#text")["hx-post"] == "/sessions/preview"
 

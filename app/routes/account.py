@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import users
-from app.deps import CurrentUser, Protected, SessionDep
+from app.access import Action
+from app.deps import CurrentUser, NotFound, Protected, SessionDep, authorized
 from app.models import Team
 from app.web import render
 
@@ -22,13 +23,13 @@ def _page(request: Request, db, user, *, new_token: str = "", error: str = "", s
                   status_code=status)
 
 
-@router.get("/account")
+@router.get("/account", dependencies=[authorized(Action.account)])
 async def account(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     """Your account and API tokens."""
     return _page(request, db, user)
 
 
-@router.post("/account/tokens", dependencies=[Protected])
+@router.post("/account/tokens", dependencies=[Protected, authorized(Action.account)])
 async def create_token(request: Request, db: SessionDep, user: CurrentUser,
                  name: Annotated[str, Form(max_length=80)] = "") -> Response:
     """Create a personal API token, shown once."""
@@ -40,10 +41,10 @@ async def create_token(request: Request, db: SessionDep, user: CurrentUser,
     return _page(request, db, user, new_token=raw)
 
 
-@router.post("/account/tokens/{token_id}/revoke", dependencies=[Protected])
+@router.post("/account/tokens/{token_id}/revoke", dependencies=[Protected, authorized(Action.account)])
 async def revoke(token_id: int, db: SessionDep, user: CurrentUser) -> Response:
     """Revoke one of your API tokens."""
     if not users.revoke_token(db, token_id=token_id, user=user):
-        raise HTTPException(404)
+        raise NotFound()
     db.commit()
     return RedirectResponse("/account", status_code=303)

@@ -12,7 +12,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from app import store
-from app.deps import CoderDep, CurrentUser, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession
+from app.access import Action
+from app.deps import (
+    CoderDep, CurrentUser, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession, authorized,
+)
 from app.exports import session_json
 from app.forms import NewSessionForm
 from app.models import Session, SessionPublic, Setting, User, Visibility
@@ -46,7 +49,7 @@ def public(s: Session, owner: User) -> SessionPublic:
                          visibility=s.visibility, summary=json.loads(s.summary_json))
 
 
-@router.get("/sessions", response_model=list[SessionPublic])
+@router.get("/sessions", response_model=list[SessionPublic], dependencies=[authorized(Action.session_list)])
 async def list_sessions(db: SessionDep, user: CurrentUser, limit: int = 100, offset: int = 0) -> list[SessionPublic]:
     """Sessions you may see, newest first, with their summary scores."""
     sessions = store.visible_sessions(db, user=user, limit=max(1, min(limit, 500)), offset=max(0, offset))
@@ -80,7 +83,7 @@ def _invalid(errors: dict[str, str]) -> HTTPException:
 
 
 @router.post("/sessions", response_model=list[SessionPublic], status_code=201,
-             dependencies=[Protected], openapi_extra=_BODY)
+             dependencies=[Protected, authorized(Action.session_create)], openapi_extra=_BODY)
 async def create_session(request: Request, db: SessionDep, user: CurrentUser, settings: SettingsDep,
                          scheme: SchemeDep, coder: CoderDep) -> Any:
     """Code and store a session from typed notes (JSON) or an uploaded file (multipart)."""

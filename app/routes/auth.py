@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app import users
+from app import access, users
 from app.deps import LOGIN_COOKIE, OptionalUser, Protected, SessionDep, SettingsDep
 from app.web import render
 
@@ -18,17 +18,18 @@ router = APIRouter(include_in_schema=False)
 def _safe_next(target: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/sessions"
+        return "/"
     return target
 
 
 @router.get("/")
 async def home(user: OptionalUser) -> Response:
-    return RedirectResponse("/sessions" if user else "/login", status_code=303)
+    """Each role's home page (app.access), or the sign-in form."""
+    return RedirectResponse(access.home(user) if user else "/login", status_code=303)
 
 
 @router.get("/login")
-async def login_page(request: Request, user: OptionalUser, settings: SettingsDep, next: str = "/sessions") -> Response:
+async def login_page(request: Request, user: OptionalUser, settings: SettingsDep, next: str = "/") -> Response:
     """The sign-in form."""
     if user:
         return RedirectResponse(_safe_next(next), status_code=303)
@@ -38,7 +39,7 @@ async def login_page(request: Request, user: OptionalUser, settings: SettingsDep
 @router.post("/login")
 def login(request: Request, db: SessionDep, settings: SettingsDep,
           username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-          next: Annotated[str, Form()] = "/sessions") -> Response:
+          next: Annotated[str, Form()] = "/") -> Response:
     """Check the password and set the login cookie."""
     user = users.authenticate(db, username=username, password=password, demo=settings.demo)
     if user is None:
@@ -48,7 +49,8 @@ def login(request: Request, db: SessionDep, settings: SettingsDep,
                                               "error": error}, status_code=401)
     raw = users.issue_token(db, user=user, kind="login", days=settings.login_days)
     db.commit()
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next)
+    response = RedirectResponse(access.home(user) if target == "/" else target, status_code=303)
     response.set_cookie(LOGIN_COOKIE, raw, max_age=settings.login_days * 86400, httponly=True,
                         samesite="lax", secure=settings.cookie_secure, path="/")
     return response

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import store
-from app.deps import CurrentUser, Protected, SchemeDep, SessionDep, VisibleSession
+from app import access
+from app.access import Action
+from app.deps import CurrentUser, EditableFeedback, Protected, SchemeDep, SessionDep, VisibleSession
 from app.feedback import SECTION_KEYS, SECTION_TITLES, build_feedback
-from app.models import Role, Session, User
+from app.models import Session, User
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -19,9 +21,8 @@ MAX_SECTION = 6000
 
 
 def can_edit(user: User, s: Session) -> bool:
-    """The team's supervisor edits and shares feedback on a shared session."""
-    return user.role == Role.supervisor and user.team_id is not None and \
-        user.team_id == s.team_id and s.visibility == "shared"
+    """The team's supervisor edits and shares feedback on a shared session (app.access)."""
+    return access.can(user, Action.feedback_edit, s)
 
 
 def _sections(stored: store.StoredSession, user: User) -> tuple[dict[str, str], str]:
@@ -45,11 +46,9 @@ async def feedback_page(request: Request, s: VisibleSession, db: SessionDep, use
 
 
 @router.get("/sessions/{session_id}/feedback/edit")
-async def edit_feedback(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser,
+async def edit_feedback(request: Request, s: EditableFeedback, db: SessionDep, user: CurrentUser,
                   scheme: SchemeDep) -> Response:
     """The supervisor's editor for the feedback, before sharing it."""
-    if not can_edit(user, s):
-        raise HTTPException(status_code=403, detail="Only the team's supervisor can edit feedback.")
     stored = store.load_session(db, session=s, scheme=scheme)
     sections, status = _sections(stored, user)
     return render(request, "feedback_edit.html", {"stored": stored, "s": s, "sections": sections,
@@ -58,10 +57,8 @@ async def edit_feedback(request: Request, s: VisibleSession, db: SessionDep, use
 
 
 @router.post("/sessions/{session_id}/feedback", dependencies=[Protected])
-async def save_feedback(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser) -> Response:
+async def save_feedback(request: Request, s: EditableFeedback, db: SessionDep, user: CurrentUser) -> Response:
     """Save the edited feedback as a draft, or share it with the practitioner."""
-    if not can_edit(user, s):
-        raise HTTPException(status_code=403, detail="Only the team's supervisor can edit feedback.")
     form = await request.form()
     sections = {k: str(form.get(k, ""))[:MAX_SECTION].replace("\r\n", "\n") for k in SECTION_KEYS}
     store.save_feedback(db, session=s, user=user, sections=sections, share=form.get("action") == "share")

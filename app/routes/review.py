@@ -9,7 +9,10 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import store
-from app.deps import CurrentUser, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession
+from app.deps import (
+    CorrectableSession, CurrentUser, Protected, RateableSession, SchemeDep, SessionDep, SettingsDep,
+    VisibleSession,
+)
 from app.routes.sessions import session_context
 from app.web import render, wants_fragment
 
@@ -41,7 +44,7 @@ async def utterance(request: Request, utterance_id: int, s: VisibleSession, db: 
 
 
 @router.get("/sessions/{session_id}/utterances/{utterance_id}/correct")
-async def correct_form(request: Request, utterance_id: int, s: VisibleSession, db: SessionDep,
+async def correct_form(request: Request, utterance_id: int, s: CorrectableSession, db: SessionDep,
                  user: CurrentUser, scheme: SchemeDep, settings: SettingsDep) -> Response:
     """The codes to choose from, with an optional reason."""
     stored = store.load_session(db, session=s, scheme=scheme)
@@ -52,7 +55,7 @@ async def correct_form(request: Request, utterance_id: int, s: VisibleSession, d
 
 
 @router.post("/sessions/{session_id}/utterances/{utterance_id}", dependencies=[Protected])
-async def correct(request: Request, utterance_id: int, s: VisibleSession, db: SessionDep,
+async def correct(request: Request, utterance_id: int, s: CorrectableSession, db: SessionDep,
             user: CurrentUser, scheme: SchemeDep, settings: SettingsDep,
             code: Annotated[str, Form()] = "", reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Store a human code beside the automatic one, then rescore."""
@@ -70,7 +73,7 @@ async def correct(request: Request, utterance_id: int, s: VisibleSession, db: Se
 
 
 @router.post("/sessions/{session_id}/ratings", dependencies=[Protected])
-async def rate(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser,
+async def rate(request: Request, s: RateableSession, db: SessionDep, user: CurrentUser,
                scheme: SchemeDep, settings: SettingsDep) -> Response:
     """Human global ratings (1-5); all four together replace the estimates."""
     form = await request.form()

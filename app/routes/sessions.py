@@ -11,9 +11,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
-from app import store
+from app import access, store
+from app.access import Action
 from app.deps import (
-    CoderDep, CurrentUser, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
+    CoderDep, CurrentUser, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession, authorized,
 )
 from app.exports import to_csv, to_json
 from app.forms import NewSessionForm
@@ -26,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 PREVIEW_TURNS = 40
 
 
-@router.get("/sessions")
+@router.get("/sessions", dependencies=[authorized(Action.session_list)])
 async def list_sessions(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     """The sessions you may see, newest first."""
     sessions = store.visible_sessions(db, user=user)
@@ -36,7 +37,8 @@ async def list_sessions(request: Request, db: SessionDep, user: CurrentUser) -> 
         FeedbackRecord.session_id.in_(ids), FeedbackRecord.status == "shared"))) if ids else set()
     rows = [{"session": s, "owner": owners.get(s.owner_id), "summary": json.loads(s.summary_json),
              "feedback_shared": s.id in shared} for s in sessions]
-    return render(request, "sessions.html", {"rows": rows, "is_supervisor": user.role == Role.supervisor})
+    return render(request, "sessions.html", {"rows": rows, "is_supervisor": user.role == Role.supervisor,
+                                             "can_add": access.allows(user, Action.session_create)})
 
 
 def _form_context(form: NewSessionForm, **extra: object) -> dict[str, object]:
@@ -45,7 +47,7 @@ def _form_context(form: NewSessionForm, **extra: object) -> dict[str, object]:
             "supported": SUPPORTED, "transcript": None, "preview_error": "", **extra}
 
 
-@router.get("/sessions/new")
+@router.get("/sessions/new", dependencies=[authorized(Action.session_create)])
 async def new_session(request: Request, user: CurrentUser) -> Response:
     """The form to add a session by typing, pasting or uploading."""
     form = NewSessionForm(session_date=date.today().isoformat(),
@@ -53,7 +55,7 @@ async def new_session(request: Request, user: CurrentUser) -> Response:
     return render(request, "new_session.html", _form_context(form))
 
 
-@router.post("/sessions/preview")
+@router.post("/sessions/preview", dependencies=[authorized(Action.session_create)])
 async def preview(request: Request, user: CurrentUser, text: Annotated[str, Form()] = "",
             practitioner: Annotated[str, Form()] = "") -> Response:
     """How the typed text parses into speaker turns (htmx, as you type)."""
@@ -68,7 +70,7 @@ async def preview(request: Request, user: CurrentUser, text: Annotated[str, Form
                   block="preview")
 
 
-@router.post("/sessions", dependencies=[Protected])
+@router.post("/sessions", dependencies=[Protected, authorized(Action.session_create)])
 def create_session(request: Request, db: SessionDep, user: CurrentUser, settings: SettingsDep,
                    scheme: SchemeDep, coder: CoderDep,
                    text: Annotated[str, Form()] = "", practitioner: Annotated[str, Form()] = "",
@@ -118,6 +120,8 @@ def session_context(stored: store.StoredSession, scheme, settings, user, review:
         "review_below": settings.review_below, "review_count": stored.needs_review(settings.review_below),
         "is_owner": s.owner_id == user.id, "visibility_label": VISIBILITY_LABELS[Visibility(s.visibility)],
         "choice_value": store.choice_value, "needs_review": store.needs_review,
+        "can_correct": access.can(user, Action.session_correct, s),
+        "can_rate": access.can(user, Action.session_rate, s),
     }
 
 

@@ -1,0 +1,74 @@
+"""Users and teams, for the admin: a list, and forms to add a user or a team (no session content)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from app import users
+from app.access import Action
+from app.deps import Protected, SessionDep, authorized
+from app.models import Role, Team, User
+from app.security import PasswordRejected
+from app.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, db, *, errors: dict[str, str] | None = None,  # noqa: ANN001
+          form: dict[str, str] | None = None, status: int = 200) -> Response:
+    teams = list(db.exec(select(Team).order_by(Team.name)))
+    people = list(db.exec(select(User).order_by(User.role, User.username)))
+    return render(request, "admin.html", {
+        "teams": teams, "team_names": {t.id: t.name for t in teams}, "people": people,
+        "roles": [r.value for r in Role], "errors": errors or {}, "form": form or {}},
+        status_code=status)
+
+
+@router.get("/admin", dependencies=[authorized(Action.admin_manage)])
+async def admin_page(request: Request, db: SessionDep) -> Response:
+    """Users and teams."""
+    return _page(request, db)
+
+
+@router.post("/admin/users", dependencies=[Protected, authorized(Action.admin_manage)])
+def add_user(request: Request, db: SessionDep,
+             username: Annotated[str, Form(max_length=60)] = "", full_name: Annotated[str, Form(max_length=120)] = "",
+             role: Annotated[str, Form()] = "", team: Annotated[str, Form(max_length=120)] = "",
+             locality: Annotated[str, Form(max_length=80)] = "",
+             discipline: Annotated[str, Form(max_length=80)] = "",
+             password: Annotated[str, Form()] = "") -> Response:
+    """Add an account (the password policy applies)."""
+    form = {"username": username, "full_name": full_name, "role": role, "team": team,
+            "locality": locality, "discipline": discipline}
+    if team and db.exec(select(Team).where(Team.name == team)).first() is None:
+        return _page(request, db, errors={"team": "Choose one of the teams."}, form=form, status=422)
+    try:
+        users.create_user(db, username=username, password=password, role=role, full_name=full_name.strip(),
+                          team=team, locality=locality.strip(), discipline=discipline.strip())
+    except PasswordRejected as e:
+        db.rollback()
+        return _page(request, db, errors={"password": str(e)}, form=form, status=422)
+    except users.AccountError as e:
+        db.rollback()
+        field = "role" if "role" in str(e) else "username"
+        return _page(request, db, errors={field: str(e).capitalize()}, form=form, status=422)
+    db.commit()
+    return RedirectResponse("/admin#people", status_code=303)
+
+
+@router.post("/admin/teams", dependencies=[Protected, authorized(Action.admin_manage)])
+async def add_team(request: Request, db: SessionDep, name: Annotated[str, Form(max_length=120)] = "") -> Response:
+    """Add a team."""
+    name = name.strip()
+    if not name:
+        return _page(request, db, errors={"team_name": "Give the team a name."}, status=422)
+    if db.exec(select(Team).where(Team.name == name)).first() is not None:
+        return _page(request, db, errors={"team_name": f"There is already a team called {name}."},
+                     form={"team_name": name}, status=422)
+    users.get_team(db, name=name)
+    db.commit()
+    return RedirectResponse("/admin#teams", status_code=303)

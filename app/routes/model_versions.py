@@ -1,0 +1,76 @@
+"""Model versions (admin only): the versions with their figures side by side, building a
+candidate in the background (progress by htmx polling), and promoting one that is not worse."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app import learning
+from app.access import Action
+from app.deps import CurrentUser, NotFound, Protected, SessionDep, SettingsDep, authorized
+from app.models import ModelVersion
+from app.web import render, wants_fragment
+from classifiers.coder import Coder
+
+router = APIRouter(include_in_schema=False)
+_start_lock = threading.Lock()  # one build at a time
+AdminOnly = authorized(Action.admin_manage)
+
+
+def _job(request: Request) -> learning.BuildJob | None:
+    return getattr(request.app.state, "model_job", None)
+
+
+def _context(request: Request, db: Any, settings: Any, **extra: Any) -> dict[str, Any]:
+    rows = learning.versions(db)
+    return {"versions": [(v, learning.parsed(v)) for v in rows],
+            "current": learning.current_version(db, settings), "job": _job(request),
+            "reviewed": len(learning.reviewed_session_ids(db)), "roles": ("practitioner", "client"),
+            "models_dir": settings.models_dir, **extra}
+
+
+@router.get("/admin/models", dependencies=[AdminOnly])
+async def model_versions(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
+    """The model versions with their figures beside the model each was compared with."""
+    return render(request, "model_versions.html", _context(request, db, settings))
+
+
+@router.get("/admin/models/build", dependencies=[AdminOnly])
+async def build_status(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
+    """The build's progress (htmx polls this while it runs)."""
+    if not wants_fragment(request):
+        return RedirectResponse("/admin/models", status_code=303)
+    return render(request, "model_versions.html", _context(request, db, settings), block="build")
+
+
+@router.post("/admin/models/build", dependencies=[AdminOnly, Protected])
+async def build(request: Request, db: SessionDep, settings: SettingsDep, user: CurrentUser) -> Response:
+    """Start building a candidate from the corpus plus reviewed sessions, unless one is running."""
+    with _start_lock:
+        job = _job(request)
+        if job is None or job.done:
+            request.app.state.model_job = learning.BuildJob().start(
+                request.app.state.engine, settings, built_by=user.username)
+    if wants_fragment(request):
+        return render(request, "model_versions.html", _context(request, db, settings), block="build")
+    return RedirectResponse("/admin/models", status_code=303)
+
+
+@router.post("/admin/models/{version_id}/promote", dependencies=[AdminOnly, Protected])
+async def promote(request: Request, version_id: int, db: SessionDep, settings: SettingsDep,
+                  user: CurrentUser) -> Response:
+    """Make a candidate the active model, if it was not worse than the current one."""
+    version = db.get(ModelVersion, version_id)
+    if version is None:
+        raise NotFound()
+    try:
+        learning.promote(db, settings, version, by=user.username)
+    except learning.LearningError as e:
+        return render(request, "model_versions.html",
+                      _context(request, db, settings, error=str(e)), status_code=409)
+    request.app.state.coder = Coder.load(learning.model_for_coding(settings))  # new sessions use it
+    return RedirectResponse("/admin/models?promoted=1", status_code=303)

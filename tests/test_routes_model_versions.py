@@ -1,0 +1,144 @@
+"""The admin's model versions page: listing, building a candidate in the background with
+htmx polling, promoting; admins only, CSRF like every form."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlmodel import Session as DbSession
+
+from app import learning, store
+from app.config import Settings
+from app.parsers import read_text
+from app.scheme import load_scheme
+from tests.conftest import NOTES, PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in sorted((ROOT / "fixtures" / "corpus").glob("sg-su-0*.csv"))[:3]:
+        shutil.copy2(p, corpus / p.name)
+    return Settings(database_url="sqlite://", demo=False, model_dir=tmp_path / "models",
+                    train_corpus=corpus, train_folds=1, promote_tolerance=1.0)
+
+
+def sign_in(client, username: str) -> str:  # noqa: ANN001
+    r = client.post("/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/account")
+    return re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text).group(1)
+
+
+def _reviewed_sessions(engine, coder, owner) -> None:  # noqa: ANN001
+    scheme = load_scheme("miti-4.2.1")
+    with DbSession(engine) as db:
+        for i in range(4):
+            (s,) = store.code_and_store(db, owner=owner, transcripts=[read_text(NOTES)], scheme=scheme,
+                                        meta=store.SessionMeta(session_date=date(2026, 3, 1 + i)),
+                                        coder=coder)
+            stored = store.load_session(db, session=s, scheme=scheme)
+            u = stored.turns[0].utterances[0]
+            store.correct_utterance(db, stored=stored, utterance=u, user=owner, scheme=scheme,
+                                    code="GI" if u.auto_code != "GI" else "NC")
+
+
+@pytest.mark.parametrize("role", ["practitioner", "supervisor", "trainer"])
+def test_only_admins_see_the_page_or_act(client, make_user, role):
+    make_user("someone", role=role)
+    csrf = sign_in(client, "someone")
+    assert client.get("/admin/models").status_code == 404
+    assert client.get("/admin/models/build", headers={"HX-Request": "true"}).status_code == 404
+    assert client.post("/admin/models/build", data={"csrf_token": csrf}).status_code == 404
+    assert client.post("/admin/models/1/promote", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_login(client):
+    r = client.get("/admin/models", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_empty_page_says_the_shipped_model_is_used(client, make_user, coder):
+    make_user("root", role="admin", team="")
+    sign_in(client, "root")
+    r = client.get("/admin/models")
+    assert r.status_code == 200
+    soup = BeautifulSoup(r.text, "html.parser")
+    assert soup.h1.text == "Model versions"
+    assert coder.model_version in soup.select_one("dl.meta").text
+    assert "No versions have been built yet" in r.text
+    assert soup.select_one('#build form input[name="csrf_token"]')["value"]
+    assert not soup.select("script:not([src])")
+
+
+def test_build_needs_the_csrf_token(client, make_user):
+    make_user("root", role="admin", team="")
+    sign_in(client, "root")
+    assert client.post("/admin/models/build", data={}).status_code == 403
+
+
+def test_build_in_background_then_promote(client, app, engine, make_user, coder, monkeypatch):
+    monkeypatch.delenv("MIFI_MODEL", raising=False)
+    _reviewed_sessions(engine, coder, make_user("pat"))
+    make_user("root", role="admin", team="")
+    csrf = sign_in(client, "root")
+    r = client.post("/admin/models/build", data={"csrf_token": csrf},
+                    headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+    assert r.status_code == 200
+    job = app.state.model_job
+    job.thread.join(timeout=120)
+    assert job.done and not job.error, job.error
+    fragment = client.get("/admin/models/build", headers={"HX-Request": "true"})
+    soup = BeautifulSoup(fragment.text, "html.parser")
+    section = soup.select_one("section#build")
+    assert "hx-trigger" not in section.attrs and f"Built {job.version}" in section.text
+
+    page = BeautifulSoup(client.get("/admin/models").text, "html.parser")
+    table = page.select_one("table")
+    assert job.version in table.caption.text and coder.model_version in table.caption.text
+    headers = [th.text for th in table.select("thead th")]
+    assert headers[1].startswith(coder.model_version) and headers[2] == job.version
+    assert any("Practitioner macro F1" in th.text for th in table.select("tbody th"))
+    form = page.select_one(f'form[action$="/promote"]')
+    assert form.select_one('input[name="csrf_token"]')["value"] == csrf
+
+    r = client.post(form["action"], data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert app.state.coder.model_version == job.version
+    with DbSession(engine) as db:
+        assert learning.active_version(db).version == job.version
+        assert learning.active_version(db).promoted_by == "root"
+    page = BeautifulSoup(client.get("/admin/models").text, "html.parser")
+    assert page.select_one(".chip").text == "Active" and not page.select('form[action$="/promote"]')
+    # promoting twice is refused, with the reason on the page
+    again = client.post(form["action"], data={"csrf_token": csrf})
+    assert again.status_code == 409 and "already the active model" in again.text
+
+
+def test_a_running_build_is_polled(client, app, make_user):
+    make_user("root", role="admin", team="")
+    sign_in(client, "root")
+    app.state.model_job = learning.BuildJob(messages=["cross-validating the practitioner model"])
+    soup = BeautifulSoup(client.get("/admin/models/build", headers={"HX-Request": "true"}).text,
+                         "html.parser")
+    section = soup.select_one("section#build")
+    assert section["hx-trigger"] == "every 2s" and section["hx-get"] == "/admin/models/build"
+    assert "cross-validating" in section.text and not section.select("form")
+    assert client.get("/admin/models/build", follow_redirects=False).status_code == 303
+
+
+def test_build_errors_are_shown(client, app, make_user):
+    make_user("root", role="admin", team="")
+    csrf = sign_in(client, "root")
+    client.post("/admin/models/build", data={"csrf_token": csrf})
+    app.state.model_job.thread.join(timeout=30)
+    r = client.get("/admin/models")
+    assert "no reviewed sessions yet" in BeautifulSoup(r.text, "html.parser").select_one("#build").text
