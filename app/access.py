@@ -36,6 +36,7 @@ class Action(StrEnum):
     session_view = "session.view"            # a session's transcript, scores, feedback, exports
     session_correct = "session.correct"      # correct a code
     session_rate = "session.rate"            # human global ratings
+    session_delete = "session.delete"        # delete a session and all its rows (its owner)
     feedback_edit = "feedback.edit"          # edit and share supervision feedback
     progress_own = "progress.own"            # your own progress page (practitioners)
     progress_view = "progress.view"          # a practitioner's progress page
@@ -48,11 +49,12 @@ class Action(StrEnum):
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.practitioner: frozenset({
         Action.account, Action.session_create, Action.session_list, Action.session_view,
-        Action.session_correct, Action.session_rate, Action.progress_own, Action.progress_view}),
+        Action.session_correct, Action.session_rate, Action.session_delete, Action.progress_own,
+        Action.progress_view}),
     Role.supervisor: frozenset({
         Action.account, Action.session_create, Action.session_list, Action.session_view,
-        Action.session_correct, Action.session_rate, Action.feedback_edit, Action.progress_view,
-        Action.supervision_write, Action.team_view}),
+        Action.session_correct, Action.session_rate, Action.session_delete, Action.feedback_edit,
+        Action.progress_view, Action.supervision_write, Action.team_view}),
     Role.trainer: frozenset({
         Action.account, Action.session_list, Action.session_view, Action.trainer_view}),
     Role.admin: frozenset({Action.account, Action.admin_manage}),
@@ -93,6 +95,8 @@ def session_clause(user: User, action: Action = Action.session_view) -> ColumnEl
         return or_(mine, _supervises(user))
     if action == Action.feedback_edit:
         return _supervises(user)
+    if action == Action.session_delete:
+        return mine
     return false()
 
 
@@ -111,6 +115,8 @@ def can(user: User, action: Action, session: Session) -> bool:
         return mine or supervises
     if action == Action.feedback_edit:
         return supervises
+    if action == Action.session_delete:
+        return mine
     return False
 
 

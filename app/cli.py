@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="refuse files larger than this many megabytes (default: 5)")
     c.add_argument("--model", type=Path, help="model artifact to use (default: the active model "
                    "version if one was promoted, else the shipped model)")
+    c.add_argument("--redact", action="store_true", help="replace names, phone numbers, emails, "
+                   "postcodes, NHS numbers, dates of birth and addresses with placeholders before coding "
+                   "(off by default here; always on in the web app unless MIFI_REDACT=0)")
+    c.add_argument("--name", action="append", default=[], metavar="NAME",
+                   help="with --redact: a name to remove as well (repeatable)")
 
     t = sub.add_parser("train", help="train the model from the coded corpus",
                        description="Cross-validate (grouped by dialogue) and train the model from "
@@ -78,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
                        "(same DATABASE_URL / --db rules).")
     u.add_argument("--db", type=Path, metavar="PATH", help="SQLite database file")
     u.add_argument("--demo", action="store_true", help="use the demo database")
+    pg = sub.add_parser("purge", help="remove the raw text of sessions older than the retention period",
+                        description="Remove the turn and utterance text (and feedback quotations) of "
+                        "sessions stored more than MIFI_RETENTION_DAYS (default 365) days ago; codes and "
+                        "scores stay. Same DATABASE_URL / --db rules as `mifi serve`.")
+    pg.add_argument("--db", type=Path, metavar="PATH", help="SQLite database file")
+    pg.add_argument("--demo", action="store_true", help="use the demo database")
+    pg.add_argument("--days", type=int, metavar="N", help="keep text this many days (default: MIFI_RETENTION_DAYS)")
+    pg.add_argument("--dry-run", action="store_true", help="list what would be purged, change nothing")
     us = u.add_subparsers(dest="action", required=True, metavar="ACTION")
     ua = us.add_parser("add", help="add a user (asks for the password)")
     ua.add_argument("username")
@@ -100,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="mifi: warning: %(message)s")
     handlers = {"code": _code, "train": _train, "evaluate": _evaluate, "schemes": _schemes,
-                "serve": _serve, "users": _users}
+                "serve": _serve, "users": _users, "purge": _purge}
     return handlers[args.command](args)
 
 
@@ -128,6 +141,10 @@ def _code(args: argparse.Namespace) -> int:
                                            practitioner=args.practitioner)
     except (TranscriptError, SchemeError) as e:
         return _fail(str(e))
+    if args.redact:
+        from app.redaction import redact
+
+        transcripts = [redact(t, names=args.name) for t in transcripts]
     coder = Coder.load(args.model or _active_model())
     sessions = code_transcripts(transcripts, scheme, coder)
     if args.format == "json":
@@ -154,7 +171,7 @@ def _code(args: argparse.Namespace) -> int:
 
 def _active_model() -> Path | None:
     from app.config import Settings
-    from app.learning import model_for_coding
+    from app.active_model import model_for_coding
 
     return model_for_coding(Settings())
 
@@ -296,6 +313,28 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"mifi: serving http://{settings.host}:{settings.port}"
           f"{' (demo team, password demo)' if settings.demo else ''}", file=sys.stderr)
     serve(settings)
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from sqlmodel import Session as DbSession
+
+    from app import store
+    from app.db import init_db, make_engine
+
+    settings = _web_settings(args)
+    days = args.days if args.days is not None else settings.retention_days
+    if days < 1:
+        return _fail("--days must be at least 1")
+    engine = make_engine(settings.url)
+    init_db(engine)
+    with DbSession(engine) as db:
+        found = store.purge_text(db, days=days, dry_run=args.dry_run)
+        for s in found:
+            print(f"{s.id}\t{s.created_at:%Y-%m-%d}\t{s.family_ref}")
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} the text of {len(found)} session{'' if len(found) == 1 else 's'} older than {days} days",
+          file=sys.stderr)
     return 0
 
 

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = False  # set MIFI_COOKIE_SECURE=1 behind HTTPS
     login_days: int = 14
     page_cache: int = Field(default=64, ge=0, description="rendered session pages kept in memory (0: none)")
+    redact: bool = Field(default=True, description="redact names and identifiers on ingest (MIFI_REDACT=0: off)")
+    redact_kinds: str = Field(default="", description="comma-separated kinds to redact (name, phone, email, "
+                              "postcode, nhs_number, date_of_birth, date, address, place); empty: all")
+    retention_days: int = Field(default=365, ge=1, description="days raw text is kept before `mifi purge` removes it")
 
     @property
     def url(self) -> str:
@@ -62,6 +66,10 @@ class Settings(BaseSettings):
         (so demo and real models never mix), else `models/` in the per-user data folder."""
         if self.model_dir:
             return Path(self.model_dir).expanduser()
+        if not self.database_url:  # a SQLite file; no need to import SQLAlchemy to know that
+            db = Path(self.db_path or data_dir() / ("mifi-demo.db" if self.demo else "mifi.db"))
+            db = db.expanduser()
+            return db.parent / f"{db.stem}-models"
         from sqlalchemy.engine import make_url
 
         u = make_url(self.url)
@@ -69,6 +77,15 @@ class Settings(BaseSettings):
             db = Path(u.database).expanduser()
             return db.parent / f"{db.stem}-models"
         return data_dir() / "models"
+
+    @property
+    def redaction(self):  # noqa: ANN201 - RedactionSettings | None, imported lazily
+        """What to redact on ingest, or None when redaction is off."""
+        if not self.redact:
+            return None
+        from app.redaction import settings_for
+
+        return settings_for(self.redact_kinds)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -50,7 +50,7 @@ def shared_coder(state: Any) -> Coder:
     if state.coder is None:
         with _coder_lock:
             if state.coder is None:
-                from app.learning import model_for_coding
+                from app.active_model import model_for_coding
 
                 state.coder = Coder.load(model_for_coding(state.settings))
     return state.coder
@@ -158,6 +158,7 @@ def _int(raw: Any) -> int:
 VisibleSession = Annotated[Session, authorized(Action.session_view)]
 CorrectableSession = Annotated[Session, authorized(Action.session_correct)]
 RateableSession = Annotated[Session, authorized(Action.session_rate)]
+DeletableSession = Annotated[Session, authorized(Action.session_delete)]
 EditableFeedback = Annotated[Session, authorized(Action.feedback_edit)]
 ProgressOf = Annotated[User, authorized(Action.progress_view)]
 SupervisedBy = Annotated[User, authorized(Action.supervision_write)]

@@ -23,6 +23,7 @@ class NewSessionForm:
     change_goals: str = ""
     setting: str = Setting.home_visit.value
     visibility: str = Visibility.private.value
+    names: str = ""  # names to remove from the text, comma- or line-separated
     errors: dict[str, str] = field(default_factory=dict)
 
     def meta(self, today: date) -> SessionMeta | None:

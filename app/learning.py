@@ -43,12 +43,12 @@ from sqlmodel import select
 from app.models import (
     Correction, FeedbackRecord, ModelVersion, TurnRecord, UtteranceRecord, utcnow,
 )
+from app.active_model import ACTIVE_FILE, active_model_path, model_for_coding  # noqa: F401 (re-exported)
 from classifiers import artifact
 from classifiers.corpus import CLIENT_CODES, COLUMNS, PRACTITIONER_CODES, TALK_KINDS, CodedUtterance
 from classifiers.model import ROLES
 
 HELD_OUT_SHARE = 0.25
-ACTIVE_FILE = "active.json"
 SHIPPED = "shipped"
 
 
@@ -216,26 +216,6 @@ def not_worse(candidate: dict[str, dict[str, Any]], current: dict[str, dict[str,
 
 
 # The model folder ------------------------------------------------------------------------------
-
-def active_model_path(folder: Path) -> Path | None:
-    """The active version's artifact named by `active.json` in the model folder, if any."""
-    try:
-        data = json.loads((folder / ACTIVE_FILE).read_text(encoding="utf-8"))
-        path = (folder / str(data["path"])).resolve()
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return path if path.is_file() and path.is_relative_to(folder.resolve()) else None
-
-
-def model_for_coding(settings: Any) -> Path | None:
-    """The artifact to code with: `MIFI_MODEL_PATH`; else `MIFI_MODEL` (None: the artifact
-    module reads it); else the active version; else None, meaning the shipped model."""
-    if settings.model_path:
-        return Path(settings.model_path)
-    if os.environ.get("MIFI_MODEL"):
-        return None
-    return active_model_path(settings.models_dir)
-
 
 def _current(db: DbSession, settings: Any) -> tuple[Path, str, set[int]]:
     """The current model's artifact, version and the reviewed sessions it was trained on."""

@@ -1013,3 +1013,42 @@ def _resolve(spans: list[_Span]) -> list[_Span]:
         if s.end > s.start and not _overlaps(s.start, s.end, chosen):
             bisect.insort(chosen, s, key=lambda c: c.start)
     return chosen
+
+
+def settings_for(kinds: str) -> RedactionSettings:
+    """Redaction settings from a comma-separated list of kinds ("" or "all": everything)."""
+    wanted = [k.strip() for k in kinds.split(",") if k.strip()]
+    if not wanted or wanted == ["all"]:
+        return RedactionSettings()
+    model = "place" in wanted or "model" in wanted
+    chosen = RedactionSettings.only(*[k for k in wanted if k not in ("place", "model")])
+    return replace(chosen, model_entities=model)
+
+
+def split_names(text: str) -> list[str]:
+    """Names typed one a line or separated by commas or semicolons."""
+    return [n.strip() for n in re.split(r"[,;\n]", text or "") if n.strip()]
+
+
+def redact_ingest(
+    transcripts: list[Transcript], *, names: Iterable[str] = (), change_goals: str = "",
+    title: str = "", settings: RedactionSettings | None = None,
+) -> tuple[list[Transcript], str, str]:
+    """Redact parsed transcripts (roles already assigned) before they are coded and stored.
+
+    The change goal and title are redacted together with the first transcript, so a child
+    named in the goal gets the same placeholder as in the conversation.
+    """
+    names = list(names)
+    out: list[Transcript] = []
+    for i, t in enumerate(transcripts):
+        extra = {"\0goals": change_goals, "\0title": title} if i == 0 else {}
+        r = redact(replace(t, metadata={**t.metadata, **extra}), names=names, settings=settings)
+        meta = dict(r.metadata)
+        if i == 0:
+            change_goals, title = meta.pop("\0goals"), meta.pop("\0title")
+        out.append(replace(r, metadata=meta))
+    if not transcripts:
+        change_goals = redact_text(change_goals, names=names, settings=settings)
+        title = redact_text(title, names=names, settings=settings)
+    return out, change_goals, title

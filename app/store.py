@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session as DbSession
@@ -70,6 +71,11 @@ class StoredSession:
             CodedTurn(Turn(t.record.speaker, t.record.text, t.record.role, t.record.coded,
                            t.record.label), [as_utterance(u) for u in t.utterances])
             for t in self.turns], self.scores, self.session.source)
+
+    @property
+    def purged(self) -> bool:
+        """True once `mifi purge` removed the raw text (codes and scores stay)."""
+        return bool(self.turns) and all(not t.record.text for t in self.turns)
 
     def needs_review(self, below: float) -> int:
         return sum(1 for t in self.turns for u in t.utterances if needs_review(u, below))
@@ -275,3 +281,57 @@ def parse_choice(value: str, role: str) -> tuple[str, str] | None:
 
 def choice_value(u: UtteranceRecord) -> str:
     return f"{u.code}:{u.subtype}" if u.code == "Q" and u.subtype else u.code
+
+
+# Retention and deletion --------------------------------------------------------------------
+
+QUOTED = re.compile(r"“[^”]*”")
+
+
+def removed_note(days: int) -> str:
+    return f"text removed after {days} days"
+
+
+def purge_candidates(db: DbSession, *, days: int, now: datetime | None = None) -> list[Session]:
+    """Sessions stored more than `days` ago whose raw text is still there."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    with_text = select(TurnRecord.session_id).where(TurnRecord.text != "").distinct()
+    return list(db.exec(select(Session).where(Session.created_at < cutoff, Session.id.in_(with_text))
+                        .order_by(Session.id)).all())
+
+
+def purge_text(db: DbSession, *, days: int, dry_run: bool = False,
+               now: datetime | None = None) -> list[Session]:
+    """Remove turn and utterance text (and quotes in saved feedback) of sessions older than
+    `days`, keeping codes, corrections and scores; one transaction. Returns the sessions."""
+    found = purge_candidates(db, days=days, now=now)
+    if dry_run or not found:
+        return found
+    ids = [s.id for s in found]
+    for t in db.exec(select(TurnRecord).where(TurnRecord.session_id.in_(ids))):
+        t.text = ""
+        db.add(t)
+    for u in db.exec(select(UtteranceRecord).where(UtteranceRecord.session_id.in_(ids))):
+        u.text, u.explanation, u.correction_reason = "", "", ""
+        db.add(u)
+    note = f"“{removed_note(days)}”"
+    for f in db.exec(select(FeedbackRecord).where(FeedbackRecord.session_id.in_(ids))):
+        sections = {k: QUOTED.sub(note, v) for k, v in json.loads(f.sections_json).items()}
+        f.sections_json = json.dumps(sections)
+        db.add(f)
+    for s in found:
+        s.revision += 1  # rendered pages are cached by revision
+        db.add(s)
+    db.commit()
+    return found
+
+
+def delete_session(db: DbSession, *, session: Session) -> None:
+    """Delete a session and every row that belongs to it, in one transaction."""
+    sid = session.id
+    for model in (Correction, HumanRating, FeedbackRecord, UtteranceRecord, TurnRecord):
+        for row in db.exec(select(model).where(model.session_id == sid)):
+            db.delete(row)
+    db.flush()
+    db.delete(session)
+    db.commit()

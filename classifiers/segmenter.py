@@ -30,18 +30,26 @@ def utterance_boundaries(doc: Doc) -> Doc:
     """Utterances are sentences; filler fragments join the next sentence; no empty ones."""
     spans: list[tuple[int, int]] = []
     carry: int | None = None
+    lead: int | None = None
     for sent in doc.sents:
-        text = sent.text
+        s_start, s_end = (sent.start_char if lead is None else lead), sent.end_char
+        lead = None
+        # An opening bracket the sentencizer left at the end belongs to the next sentence
+        # ("Hard. [PERSON 2] helps." after redaction).
+        stripped = _strip_end(doc.text, s_end)
+        if stripped > s_start and doc.text[stripped - 1] == "[" and sent.end < len(doc):
+            lead = s_end = stripped - 1
+        text = doc.text[s_start:s_end]
         if not _HAS_WORD.search(text):  # stray punctuation: attach to the previous utterance
             if spans:
-                spans[-1] = (spans[-1][0], sent.end_char)
+                spans[-1] = (spans[-1][0], max(spans[-1][1], s_end))
             continue
-        start = sent.start_char if carry is None else carry
+        start = s_start if carry is None else carry
         if _FILLER.match(text) and sent.end < len(doc):
             carry = start
             continue
         carry = None
-        spans.append((start, _strip_end(doc.text, sent.end_char)))
+        spans.append((start, _strip_end(doc.text, s_end)))
     if carry is not None:
         spans.append((carry, _strip_end(doc.text, len(doc.text))))
     doc._.utterances = spans

@@ -14,18 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import NOTES
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-NOTES = """SW: Thanks for letting me come round. How have the mornings been?
-Mum: Honestly? Tiring. Everyone keeps telling me what I'm doing wrong.
-SW: It feels like you're being judged from every side.
-Mum: I don't want him missing school. I want something better for him.
-SW: Did he get in on time today?
-Mum: No. It was gone nine again.
-SW: You need to get him up earlier.
-Mum: I'll try doing the bags the night before."""
-
 pytestmark = pytest.mark.browser
 
 

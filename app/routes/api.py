@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from app import store
 from app.access import Action
 from app.deps import (
-    CoderDep, CurrentUser, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession, authorized,
+    CoderDep, CurrentUser, DeletableSession, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
+    authorized,
 )
 from app.exports import session_json
 from app.forms import NewSessionForm
 from app.models import Session, SessionPublic, Setting, User, Visibility
 from app.parsers import read_bytes, read_text
+from app.redaction import redact_ingest, split_names
 from app.transcript import TranscriptError
 
 router = APIRouter(prefix="/api", tags=["sessions"])
@@ -35,6 +38,8 @@ class SessionCreate(BaseModel):
     setting: Setting = Setting.home_visit
     visibility: Visibility = Visibility.private
     practitioner: str | None = Field(default=None, description="the practitioner's speaker label")
+    names: list[str] = Field(default_factory=list, description="names to remove from the text "
+                             "(redaction on ingest also finds speaker labels and names in the text)")
 
 
 class SessionDetail(SessionPublic):
@@ -74,7 +79,7 @@ _BODY = {"requestBody": {"required": True, "content": {
                                        "properties": {"file": {"type": "string", "format": "binary"},
                                                       **{k: {"type": "string"} for k in (
                                                           "session_date", "family_ref", "change_goals",
-                                                          "setting", "visibility", "practitioner")}}}}}}}
+                                                          "setting", "visibility", "practitioner", "names")}}}}}}}
 
 
 def _invalid(errors: dict[str, str]) -> HTTPException:
@@ -97,11 +102,13 @@ async def create_session(request: Request, db: SessionDep, user: CurrentUser, se
                                 status_code=422)
         fields = body.model_dump(mode="json")
         fields["practitioner"] = fields["practitioner"] or ""
+        names = fields.pop("names")
     elif kind.startswith("multipart/form-data"):
         async with request.form() as form:
             fields = {k: str(form.get(k) or "") for k in ("text", "session_date", "family_ref",
                                                           "change_goals", "setting", "visibility",
                                                           "practitioner")}
+            names = split_names(str(form.get("names") or ""))
             fields["setting"] = fields["setting"] or Setting.home_visit.value
             fields["visibility"] = fields["visibility"] or Visibility.private.value
             file = form.get("file")
@@ -124,6 +131,17 @@ async def create_session(request: Request, db: SessionDep, user: CurrentUser, se
             raise _invalid({"text": "Send text, or a file in multipart/form-data."})
     except TranscriptError as e:
         raise _invalid({"file" if upload is not None else "text": str(e)}) from None
+    if (rs := settings.redaction) is not None:
+        transcripts, goals, title = redact_ingest(transcripts, names=names, change_goals=meta.change_goals,
+                                                  title=title, settings=rs)
+        meta = replace(meta, change_goals=goals)
     created = await run_in_threadpool(store.code_and_store, db, owner=user, transcripts=transcripts,
                                       meta=meta, scheme=scheme, coder=coder, title=title)
     return [public(s, user) for s in created]
+
+
+@router.delete("/sessions/{session_id}", status_code=204, dependencies=[Protected])
+def delete_session(s: DeletableSession, db: SessionDep) -> Response:
+    """Delete a session you own and every row that belongs to it."""
+    store.delete_session(db, session=s)
+    return Response(status_code=204)

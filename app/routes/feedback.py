@@ -11,7 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from app import store
 from app import access
 from app.access import Action
-from app.deps import CurrentUser, EditableFeedback, Protected, SchemeDep, SessionDep, VisibleSession
+from app.deps import (
+    CurrentUser, EditableFeedback, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
+)
 from app.feedback import SECTION_KEYS, SECTION_TITLES, build_feedback
 from app.models import Session, User
 from app.web import render
@@ -25,21 +27,27 @@ def can_edit(user: User, s: Session) -> bool:
     return access.can(user, Action.feedback_edit, s)
 
 
-def _sections(stored: store.StoredSession, user: User) -> tuple[dict[str, str], str]:
-    """The sections this user sees, and where they come from: generated, draft or shared."""
+def _sections(stored: store.StoredSession, user: User, days: int) -> tuple[dict[str, str], str]:
+    """The sections this user sees, and where they come from: generated, draft or shared.
+    Once the text is purged, every quotation reads "text removed after N days"."""
     record = stored.feedback
     if record and (record.status == "shared" or can_edit(user, stored.session)):
-        return json.loads(record.sections_json), record.status
-    fb = build_feedback(stored.coded(), change_goals=stored.session.change_goals)
-    return fb.as_sections(), "generated"
+        sections, status = json.loads(record.sections_json), record.status
+    else:
+        fb = build_feedback(stored.coded(), change_goals=stored.session.change_goals)
+        sections, status = fb.as_sections(), "generated"
+    if stored.purged:
+        note = f"“{store.removed_note(days)}”"
+        sections = {k: store.QUOTED.sub(note, v) for k, v in sections.items()}
+    return sections, status
 
 
 @router.get("/sessions/{session_id}/feedback")
 async def feedback_page(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser,
-                  scheme: SchemeDep) -> Response:
+                  scheme: SchemeDep, settings: SettingsDep) -> Response:
     """The supervision feedback (print it for a one-page supervision record)."""
     stored = store.load_session(db, session=s, scheme=scheme)
-    sections, status = _sections(stored, user)
+    sections, status = _sections(stored, user, settings.retention_days)
     return render(request, "feedback.html", {
         "stored": stored, "s": s, "scores": stored.scores, "sections": sections, "status": status,
         "titles": SECTION_TITLES, "keys": SECTION_KEYS, "can_edit": can_edit(user, s)})
@@ -47,10 +55,10 @@ async def feedback_page(request: Request, s: VisibleSession, db: SessionDep, use
 
 @router.get("/sessions/{session_id}/feedback/edit")
 async def edit_feedback(request: Request, s: EditableFeedback, db: SessionDep, user: CurrentUser,
-                  scheme: SchemeDep) -> Response:
+                  scheme: SchemeDep, settings: SettingsDep) -> Response:
     """The supervisor's editor for the feedback, before sharing it."""
     stored = store.load_session(db, session=s, scheme=scheme)
-    sections, status = _sections(stored, user)
+    sections, status = _sections(stored, user, settings.retention_days)
     return render(request, "feedback_edit.html", {"stored": stored, "s": s, "sections": sections,
                                                   "status": status, "titles": SECTION_TITLES,
                                                   "keys": SECTION_KEYS})

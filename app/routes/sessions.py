@@ -4,6 +4,7 @@ page with its coded transcript and score card, and exports."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
@@ -14,12 +15,14 @@ from sqlmodel import select
 from app import access, store
 from app.access import Action
 from app.deps import (
-    CoderDep, CurrentUser, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession, authorized,
+    CoderDep, CurrentUser, DeletableSession, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
+    authorized,
 )
 from app.exports import to_csv, to_json
 from app.forms import NewSessionForm
 from app.models import VISIBILITY_LABELS, FeedbackRecord, Role, Setting, Visibility
 from app.parsers import NOTES_HELP, SUPPORTED, read_bytes, read_text
+from app.redaction import redact, redact_ingest, split_names
 from app.transcript import TranscriptError
 from app.web import render, wants_fragment
 
@@ -56,18 +59,21 @@ async def new_session(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/sessions/preview", dependencies=[authorized(Action.session_create)])
-async def preview(request: Request, user: CurrentUser, text: Annotated[str, Form()] = "",
-            practitioner: Annotated[str, Form()] = "") -> Response:
-    """How the typed text parses into speaker turns (htmx, as you type)."""
+async def preview(request: Request, user: CurrentUser, settings: SettingsDep,
+                  text: Annotated[str, Form()] = "", practitioner: Annotated[str, Form()] = "",
+                  names: Annotated[str, Form()] = "") -> Response:
+    """How the typed text parses into speaker turns (htmx, as you type), redacted as it will be stored."""
     transcript, error = None, ""
     if text.strip():
         try:
             transcript = read_text(text, practitioner=practitioner.strip() or None)
         except TranscriptError as e:
             error = str(e)
+    if transcript is not None and (rs := settings.redaction) is not None:
+        transcript = redact(transcript, names=split_names(names), settings=rs)
     return render(request, "new_session.html",
-                  {"transcript": transcript, "preview_error": error, "limit": PREVIEW_TURNS},
-                  block="preview")
+                  {"transcript": transcript, "preview_error": error, "limit": PREVIEW_TURNS,
+                   "redacted": settings.redact}, block="preview")
 
 
 @router.post("/sessions", dependencies=[Protected, authorized(Action.session_create)])
@@ -76,10 +82,11 @@ def create_session(request: Request, db: SessionDep, user: CurrentUser, settings
                    text: Annotated[str, Form()] = "", practitioner: Annotated[str, Form()] = "",
                    session_date: Annotated[str, Form()] = "", family_ref: Annotated[str, Form()] = "",
                    change_goals: Annotated[str, Form()] = "", setting: Annotated[str, Form()] = "",
-                   visibility: Annotated[str, Form()] = "",
+                   visibility: Annotated[str, Form()] = "", names: Annotated[str, Form()] = "",
                    file: Annotated[UploadFile | None, File()] = None) -> Response:
-    """Parse, code and store a session; errors go back beside the fields."""
-    form = NewSessionForm(text, practitioner, session_date, family_ref, change_goals, setting, visibility)
+    """Parse, redact (unless turned off), code and store a session; errors go back beside the fields."""
+    form = NewSessionForm(text, practitioner, session_date, family_ref, change_goals, setting, visibility,
+                          names)
     meta = form.meta(date.today())
     label = practitioner.strip() or None
     transcripts, title = [], "Typed notes"
@@ -100,6 +107,10 @@ def create_session(request: Request, db: SessionDep, user: CurrentUser, settings
         if wants_fragment(request):
             return render(request, "new_session.html", context, block="form", status_code=422)
         return render(request, "new_session.html", context, status_code=422)
+    if (rs := settings.redaction) is not None:
+        transcripts, goals, title = redact_ingest(transcripts, names=split_names(names),
+                                                  change_goals=meta.change_goals, title=title, settings=rs)
+        meta = replace(meta, change_goals=goals)
     created = store.code_and_store(db, owner=user, transcripts=transcripts, meta=meta,
                                    scheme=scheme, coder=coder, title=title)
     target = f"/sessions/{created[0].id}" if len(created) == 1 else "/sessions"
@@ -122,6 +133,8 @@ def session_context(stored: store.StoredSession, scheme, settings, user, review:
         "choice_value": store.choice_value, "needs_review": store.needs_review,
         "can_correct": access.can(user, Action.session_correct, s),
         "can_rate": access.can(user, Action.session_rate, s),
+        "can_delete": access.can(user, Action.session_delete, s),
+        "purged": stored.purged, "retention_days": settings.retention_days,
     }
 
 
@@ -157,3 +170,10 @@ async def export_json(s: VisibleSession, db: SessionDep, scheme: SchemeDep) -> R
     body = to_json([stored.coded()], scheme, {"name": s.model_name, "version": s.model_version})
     return Response(body, media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="session-{s.id}.json"'})
+
+
+@router.post("/sessions/{session_id}/delete", dependencies=[Protected])
+def delete_session(s: DeletableSession, db: SessionDep) -> Response:
+    """Delete the session and every row that belongs to it (its owner only)."""
+    store.delete_session(db, session=s)
+    return RedirectResponse("/sessions?deleted=1", status_code=303)
