@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -100,3 +102,14 @@ def add_session(client: TestClient, csrf: str, text: str = NOTES, **fields: str)
             "family_ref": "FAM-0142", "change_goals": "getting Kayden to school on time",
             "setting": "home visit", "visibility": "shared", **fields}
     return client.post("/sessions", data=data, follow_redirects=False)
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Three coded dialogues of the team's corpus, copied to a temporary folder."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    for p in sorted((root / "fixtures" / "corpus").glob("sg-su-0*.csv"))[:3]:
+        shutil.copy2(p, folder / p.name)
+    return folder

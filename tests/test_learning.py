@@ -4,7 +4,6 @@ when not worse, the model folder and `mifi train --from-db`. Small corpora keep 
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -30,15 +29,6 @@ Dad: I don't want to go back to shouting in the mornings.
 SW: What would help keep it going?
 Dad: I'll ask my sister to have the baby on Mondays.
 """
-
-
-@pytest.fixture
-def small_corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for p in sorted((ROOT / "fixtures" / "corpus").glob("sg-su-0*.csv"))[:3]:
-        shutil.copy2(p, folder / p.name)
-    return folder
 
 
 @pytest.fixture

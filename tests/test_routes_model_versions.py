@@ -4,7 +4,6 @@ htmx polling, promoting; admins only, CSRF like every form."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,17 +17,12 @@ from app.parsers import read_text
 from app.scheme import load_scheme
 from tests.conftest import NOTES, PASSWORD
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for p in sorted((ROOT / "fixtures" / "corpus").glob("sg-su-0*.csv"))[:3]:
-        shutil.copy2(p, corpus / p.name)
+def settings(tmp_path: Path, small_corpus: Path) -> Settings:
     return Settings(database_url="sqlite://", demo=False, model_dir=tmp_path / "models",
-                    train_corpus=corpus, train_folds=1, promote_tolerance=1.0)
+                    train_corpus=small_corpus, train_folds=1, promote_tolerance=1.0)
 
 
 def sign_in(client, username: str) -> str:  # noqa: ANN001
