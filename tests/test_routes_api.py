@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from tests.conftest import NOTES, add_session, login
 
 BODY = {"text": NOTES, "session_date": "2026-01-05", "family_ref": "FAM-9",
@@ -70,3 +72,38 @@ def test_cookie_api_posts_need_csrf_and_others_get_404(client, make_user, db):
     sid = url.rsplit("/", 1)[1]
     client.cookies.clear()
     assert client.get(f"/api/sessions/{sid}", headers=token_for(client, db, "kim")).status_code == 404
+
+
+def _zip_bomb() -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"\0" * 60_000_000)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.txt", b"", "empty"),
+    ("binary.txt", bytes(range(256)) * 64, "binary"),
+    ("big.txt", b"SW: Hello there.\nMum: Hiya.\n" * 200_000, "limit"),
+    ("fake.docx", b"not a Word file at all", "Word"),
+    ("bomb.docx", _zip_bomb(), "too large or too compressed"),
+    ("broken.csv", b"a,b\n1,2\n", "column"),
+    ("slides.pdf", b"%PDF-1.4", "supported"),
+])
+def test_bad_uploads_are_refused_clearly_and_store_nothing(client, make_user, db, name, content, message):
+    from sqlmodel import select
+
+    from app.models import Session
+
+    make_user("pat")
+    auth = token_for(client, db, "pat")
+    fields = {k: v for k, v in BODY.items() if k != "text"}
+    r = client.post("/api/sessions", data=fields, headers=auth, files={"file": (name, content, "text/plain")})
+    assert r.status_code == 422, r.text
+    detail = r.text
+    assert message.lower() in detail.lower() and "Traceback" not in detail
+    assert db.exec(select(Session)).all() == []
+    assert client.get("/healthz").status_code == 200
