@@ -92,7 +92,8 @@ def read_corpus(folder: Path = CORPUS_DIR) -> list[CodedUtterance]:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or corpus_files()
+    paths = [f for a in map(Path, argv) for f in (corpus_files(a) if a.is_dir() else [a])] \
+        or corpus_files()
     counts: Counter[str] = Counter()
     bad = 0
     for p in paths:

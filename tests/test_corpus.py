@@ -38,3 +38,12 @@ def test_broken_dialogue_names_the_line(tmp_path, body, problem):
     p.write_text("dialogue_id,turn,speaker,role,utterance,code,subtype,note\n" + body, encoding="utf-8")
     with pytest.raises(CorpusError, match=problem):
         read_dialogue(p)
+
+
+def test_validator_takes_a_folder_or_files(small_corpus, capsys):
+    from classifiers.corpus import main
+
+    assert main([str(small_corpus)]) == 0
+    assert capsys.readouterr().out.startswith("3 dialogues ok, 0 bad")
+    assert main([str(p) for p in sorted(small_corpus.glob("*.csv"))[:2]]) == 0
+    assert capsys.readouterr().out.startswith("2 dialogues ok, 0 bad")
