@@ -45,9 +45,11 @@ def session_json(session: CodedSession) -> dict[str, Any]:
     return {"session_id": session.session_id, "summary": summary(session.scores), "turns": turns}
 
 
-def to_json(sessions: Sequence[CodedSession], scheme: Scheme, model: dict[str, str]) -> str:
+def to_json(sessions: Sequence[CodedSession], scheme: Scheme, model: dict[str, str],
+            indent: int | None = None) -> str:
+    """The JSON contract; compact by default (the C encoder: several times faster than indented)."""
     doc = {"scheme": scheme.id, "model": model, "sessions": [session_json(s) for s in sessions]}
-    return json.dumps(doc, ensure_ascii=False, indent=1)
+    return json.dumps(doc, ensure_ascii=False, indent=indent)
 
 
 def safe_cell(value: Any) -> Any:

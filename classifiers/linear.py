@@ -35,6 +35,7 @@ class TfidfPart:
 
     def __post_init__(self) -> None:
         self._tokens = re.compile(self.token_pattern).findall
+        self._word_columns: dict[str, list[int]] = {}
 
     def terms(self, text: str) -> list[str]:
         text = text.lower()
@@ -42,15 +43,7 @@ class TfidfPart:
         if self.analyzer == "char_wb":
             grams = []
             for w in _WHITE_SPACES.sub(" ", text).split():
-                w = " " + w + " "
-                for n in range(lo, hi + 1):
-                    offset = 0
-                    grams.append(w[offset:offset + n])
-                    while offset + n < len(w):
-                        offset += 1
-                        grams.append(w[offset:offset + n])
-                    if offset == 0:
-                        break
+                grams.extend(self._char_grams(w))
             return grams
         tokens = self._tokens(text)
         grams = list(tokens) if lo == 1 else []
@@ -58,14 +51,44 @@ class TfidfPart:
             grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
         return grams
 
+    def _char_grams(self, word: str) -> list[str]:
+        """The character n-grams of one word padded with spaces (scikit-learn's char_wb)."""
+        lo, hi = self.ngram
+        w = " " + word + " "
+        grams = []
+        for n in range(lo, hi + 1):
+            offset = 0
+            grams.append(w[offset:offset + n])
+            while offset + n < len(w):
+                offset += 1
+                grams.append(w[offset:offset + n])
+            if offset == 0:
+                break
+        return grams
+
+    def _columns(self, text: str) -> list[int]:
+        """Vocabulary columns of the text's terms; char n-grams are looked up once per word."""
+        vocabulary = self.vocabulary
+        if self.analyzer != "char_wb":
+            return [i for t in self.terms(text) if (i := vocabulary.get(t)) is not None]
+        columns: list[int] = []
+        cache = self._word_columns
+        for w in _WHITE_SPACES.sub(" ", text.lower()).split():
+            found = cache.get(w)
+            if found is None:
+                found = [i for t in self._char_grams(w) if (i := vocabulary.get(t)) is not None]
+                if len(cache) < 200_000:
+                    cache[w] = found
+            columns.extend(found)
+        return columns
+
     def matrix(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, column, value) of the l2-normalised, weighted TF-IDF of each text."""
         rows: list[int] = []
         cols: list[int] = []
         counts: list[int] = []
-        vocabulary = self.vocabulary
         for row, text in enumerate(texts):
-            found = Counter(i for t in self.terms(text) if (i := vocabulary.get(t)) is not None)
+            found = Counter(self._columns(text))
             rows.extend([row] * len(found))
             cols.extend(found.keys())
             counts.extend(found.values())

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from classifiers.segmenter import segmenter, split_utterances
 
 
@@ -24,3 +27,15 @@ def test_empty_and_punctuation_only_turns_have_no_utterances():
 
 def test_registered_component_is_in_the_pipeline():
     assert segmenter().pipe_names == ["sentencizer", "mifi_utterances_v1"]
+
+
+def test_single_sentence_shortcut_gives_the_pipelines_spans():
+    texts = ["Yeah.", "Mm-hmm", 'He said "no."', "Ok?!", "Wait… what", " lead", "trail  ",
+             "Yes.  ", "A\nB. C", "Hard. [", "So- and then-", "(laughs)", "Right?”"]
+    assert split_utterances(texts) == [list(d._.utterances) for d in segmenter().pipe(texts)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab .?!…\"')]”’[\n-,", max_size=30), max_size=8))
+def test_split_utterances_matches_the_registered_component(texts):
+    assert split_utterances(texts) == [list(d._.utterances) for d in segmenter().pipe(texts)]
