@@ -1,7 +1,13 @@
-"""Shared fixtures for the web app's tests: an in-memory database, the app, signed-in clients."""
+"""Shared fixtures for the web app's tests: an in-memory database, the app, signed-in clients.
+
+With MIFI_TEST_POSTGRES_URL set (e.g. postgresql://mifi:…@127.0.0.1/mifi_test), every test
+that uses the database runs twice: on in-memory SQLite and on PostgreSQL (in a schema of its
+own, migrated once, emptied before each test).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -10,12 +16,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, create_engine
 
 from app import users
 from app.config import Settings
+from app.db import database_url, init_db, make_engine
 from app.deps import get_db
 from app.models import Role, User
 from classifiers.coder import Coder
@@ -37,10 +46,51 @@ def coder() -> Coder:
     return Coder.load()
 
 
-@pytest.fixture
-def engine():  # noqa: ANN201
+POSTGRES_URL = os.environ.get("MIFI_TEST_POSTGRES_URL", "")
+DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def postgres_schema_url(name: str) -> URL:
+    """The test PostgreSQL database, seen through a new, empty schema of its own."""
+    schema = f"test_{os.getpid()}_{name}"
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return database_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+
+
+def drop_postgres_schema(url: URL) -> None:
+    schema = url.query["options"].removeprefix("-csearch_path=")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():  # noqa: ANN201
+    """One migrated schema for the whole run (the tests empty it; see `engine`)."""
+    url = postgres_schema_url("main")
+    engine = make_engine(url)
+    init_db(engine)
+    yield engine
+    engine.dispose()
+    drop_postgres_schema(url)
+
+
+@pytest.fixture(params=DATABASES)
+def engine(request):  # noqa: ANN001, ANN201
     from app import models  # noqa: F401
 
+    if request.param == "postgresql":
+        engine = request.getfixturevalue("postgres_engine")
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        yield engine
+        return
     engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
     SQLModel.metadata.create_all(engine)
     yield engine
@@ -90,8 +140,10 @@ def make_user(db):  # noqa: ANN001, ANN201
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
-    """Sign in and return the CSRF token the pages carry."""
-    r = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
+    """Sign in (through the form, with its CSRF token) and return the CSRF token the pages carry."""
+    form = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": form},
+                    follow_redirects=False)
     assert r.status_code == 303, r.text
     page = client.get("/sessions/new")
     return re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text).group(1)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOTES
+from tests.conftest import DATABASES, NOTES, drop_postgres_schema, postgres_schema_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -42,16 +42,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, coder):  # noqa: ANN001, ANN201
-    """The demo app under uvicorn on a free port, in a thread; yields its base URL."""
+@pytest.fixture(scope="module", params=DATABASES)
+def server(request, tmp_path_factory, coder):  # noqa: ANN001, ANN201
+    """The demo app under uvicorn on a free port, in a thread, on a fresh database (a SQLite
+    file, or a new PostgreSQL schema, migrated as `mifi serve` does); yields its base URL."""
     import uvicorn
 
     from app.config import Settings
     from app.web import create_app
 
     port = _free_port()
-    settings = Settings(demo=True, db_path=tmp_path_factory.mktemp("db") / "demo.db", port=port)
+    folder = tmp_path_factory.mktemp("db")
+    pg_url = postgres_schema_url("browser") if request.param == "postgresql" else None
+    settings = Settings(demo=True, db_path=folder / "demo.db", port=port, model_dir=folder / "models",
+                        database_url=pg_url.render_as_string(hide_password=False) if pg_url else None)
     config = uvicorn.Config(create_app(settings, coder=coder), host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
@@ -64,6 +68,8 @@ def server(tmp_path_factory, coder):  # noqa: ANN001, ANN201
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+    if pg_url:
+        drop_postgres_schema(pg_url)
 
 
 @pytest.fixture
@@ -297,5 +303,35 @@ def test_every_page_has_no_serious_accessibility_violations(browser, server):
         page.context.clear_cookies()
         sign_in(page, server, username, then="")
         check(f"home page of {username}")
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Action").select_option("login")
+    page.get_by_role("button", name="Filter").click()
+    page.locator("table.audit tbody tr").first.wait_for()
+    check("audit log (admin)")
+    page.goto(server + "/account")
+    page.get_by_role("button", name="Change password").click()
+    page.locator(".error-summary").wait_for()
+    check("account with a password error")
     context.close()
     assert not problems, problems
+
+
+def test_a_refused_upload_is_explained_on_the_page(browser, server):
+    """A file far over the upload limit is stopped by the server (413) before it is read;
+    the page says why instead of silently doing nothing."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, server, then="/sessions/new")
+        page.get_by_label("Family reference").fill("FAM-0142")
+        page.get_by_label("What change was the conversation about?").fill("school mornings")
+        page.get_by_label("Or upload a file").set_input_files(
+            {"name": "huge.txt", "mimeType": "text/plain", "buffer": b"SW: Hello.\n" * 700_000})
+        page.get_by_role("button", name="Code this session").click()
+        alert = page.locator("#request-problem[role=alert]")
+        alert.wait_for()
+        assert "limit" in alert.inner_text() and "MB" in alert.inner_text()
+        assert page.url.endswith("/sessions/new")  # nothing was stored, no redirect
+    finally:
+        context.close()

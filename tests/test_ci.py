@@ -15,3 +15,11 @@ def test_ci_installs_chromium_before_running_the_tests():
 
 def test_browser_marker_is_registered():
     assert "browser:" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_ci_gives_the_tests_a_postgresql_database():
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    url = next(i for i, line in enumerate(lines) if line.startswith("export MIFI_TEST_POSTGRES_URL="))
+    tests = next(i for i, line in enumerate(lines) if line.startswith("python3 -m venv"))
+    assert url < tests
+    assert any("apt-get install -y -qq postgresql" in line for line in lines)

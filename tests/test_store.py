@@ -110,3 +110,18 @@ def test_correction_choices_depend_on_the_speaker(db):
     assert store.parse_choice("CHANGE", "client") == ("CHANGE", "")
     assert store.parse_choice("CHANGE", "practitioner") is None
     assert store.parse_choice("DROP TABLE", "client") is None
+
+
+def test_two_workers_rating_at_once_both_bump_the_revision(db, engine, coder, make_user):
+    from sqlmodel import Session as DbSession
+
+    owner = make_user("pat")
+    sid = stored_session(db, coder, owner).session.id
+    start = db.get(Session, sid).revision
+    with DbSession(engine) as a, DbSession(engine) as b:  # two workers, each with the page loaded
+        seen = [store.load_session(x, session=x.get(Session, sid), scheme=SCHEME) for x in (a, b)]
+        for x, stored, rating in ((a, seen[0], "partnership"), (b, seen[1], "empathy")):
+            store.set_ratings(x, stored=stored, user=x.get(type(owner), owner.id),
+                              ratings={rating: 4}, scheme=SCHEME)
+    db.expire_all()
+    assert db.get(Session, sid).revision == start + 2  # neither bump is lost: no stale cached page
