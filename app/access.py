@@ -6,7 +6,7 @@
   supervision notes for the practitioners of their team.
 - A **trainer** sees aggregates of shared sessions across teams, pseudonymously; transcript
   text only of sessions a practitioner shared with trainers (visibility `trainer`).
-- An **admin** manages users and teams, and sees no session content.
+- An **admin** manages users and teams and reads the audit log, and sees no session content.
 
 Routes never test roles themselves: they depend on `app.deps.authorized(action)`, which
 asks these functions and answers "not found" for anything the user may not see, exactly as
@@ -44,6 +44,7 @@ class Action(StrEnum):
     team_view = "team.view"                  # the supervisor's team page
     trainer_view = "trainer.view"            # the trainer's page and its pseudonymous export
     admin_manage = "admin.manage"            # users and teams
+    audit_view = "audit.view"                # the audit log and its export (events, no content)
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -57,7 +58,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.progress_view, Action.supervision_write, Action.team_view}),
     Role.trainer: frozenset({
         Action.account, Action.session_list, Action.session_view, Action.trainer_view}),
-    Role.admin: frozenset({Action.account, Action.admin_manage}),
+    Role.admin: frozenset({Action.account, Action.admin_manage, Action.audit_view}),
 }
 
 HOME = {Role.practitioner: "/progress", Role.supervisor: "/team", Role.trainer: "/trainer",

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
                                 description="confidence below which an utterance needs review")
     cookie_secure: bool = False  # set MIFI_COOKIE_SECURE=1 behind HTTPS
     login_days: int = 14
+    idle_minutes: int = Field(default=480, ge=0, description="sign out after this long without a request "
+                              "(0: only after login_days)")
+    login_window_minutes: int = Field(default=15, ge=1, description="how far back failed sign-ins count")
+    login_failures_per_account: int = Field(default=5, ge=1, description="failed sign-ins to one account "
+                                            "in the window before it is refused (HTTP 429)")
+    login_failures_per_address: int = Field(default=20, ge=1, description="failed sign-ins from one "
+                                            "address in the window before it is refused (HTTP 429)")
     page_cache: int = Field(default=64, ge=0, description="rendered session pages kept in memory (0: none)")
     redact: bool = Field(default=True, description="redact names and identifiers on ingest (MIFI_REDACT=0: off)")
     redact_kinds: str = Field(default="", description="comma-separated kinds to redact (name, phone, email, "

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session as DbSession
 
-from app import access, security, users
+from app import access, audit, security, users
 from app.access import Action
 from app.config import Settings
 from app.models import Session, User
@@ -17,6 +18,7 @@ from app.scheme import Scheme, load_scheme
 from classifiers.coder import Coder
 
 LOGIN_COOKIE = "mifi_login"
+LOGIN_CSRF_COOKIE = "mifi_csrf"  # the sign-in form's double-submit token (before there is a login)
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -46,13 +48,16 @@ async def get_scheme(settings: Annotated[Settings, Depends(get_settings)]) -> Sc
 
 
 def shared_coder(state: Any) -> Coder:
-    """The app's coder, loaded once per process and reused."""
-    if state.coder is None:
-        with _coder_lock:
-            if state.coder is None:
-                from app.active_model import model_for_coding
+    """The app's coder, loaded once per process and reused; loaded again when the active
+    model changes (promoted by another worker, another machine or `mifi train --from-db`)."""
+    from app.active_model import model_for_coding
 
-                state.coder = Coder.load(model_for_coding(state.settings))
+    path = model_for_coding(state.settings)
+    if state.coder is None or getattr(state, "coder_path", path) != path:
+        with _coder_lock:
+            if state.coder is None or getattr(state, "coder_path", path) != path:
+                state.coder = Coder.load(path)
+                state.coder_path = path
     return state.coder
 
 
@@ -72,15 +77,24 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def client_address(request: Request) -> str:
+    """The client's address. Behind a reverse proxy, run uvicorn with `--proxy-headers
+    --forwarded-allow-ips=<the proxy's address>` so this is the real client, not the proxy."""
+    return request.client.host if request.client else ""
+
+
 async def optional_user(request: Request, db: SessionDep) -> User | None:
-    """The signed-in user (API token or login cookie), or None."""
+    """The signed-in user (API token or login cookie), or None. A login expires after
+    `login_days`, or after `idle_minutes` without a request."""
     bearer = _bearer(request)
     if bearer is not None:
         user = users.user_for_token(db, raw=bearer, kind="api")
         request.state.auth = "token" if user else None
     else:
         raw = request.cookies.get(LOGIN_COOKIE, "")
-        user = users.user_for_token(db, raw=raw, kind="login") if raw else None
+        idle = request.app.state.settings.idle_minutes
+        user = users.user_for_token(db, raw=raw, kind="login",
+                                    idle=timedelta(minutes=idle) if idle else None) if raw else None
         request.state.auth = "cookie" if user else None
         if user:
             request.state.csrf = security.csrf_token(raw)
@@ -113,6 +127,26 @@ async def check_csrf(request: Request, user: CurrentUser) -> None:
 
 
 Protected = Depends(check_csrf)
+
+
+async def check_login_csrf(request: Request) -> None:
+    """The sign-in form needs its double-submit token: the hidden field must match the cookie
+    set with the form (SameSite=Strict), so another site cannot sign you in as someone else."""
+    sent = (await request.form()).get(CSRF_FIELD) if "form" in request.headers.get("content-type", "") else None
+    if not security.login_csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE), sent if isinstance(sent, str) else None):
+        raise HTTPException(status_code=403, detail="The sign-in form has expired, or your browser did not "
+                            "send its cookie: allow cookies for this site, reload the page and try again.")
+
+
+LoginProtected = Depends(check_login_csrf)
+
+
+async def audit_actor(request: Request, user: CurrentUser) -> audit.Actor:
+    """Who is acting, for the audit log: the signed-in user and their address."""
+    return audit.Actor.of(user, client_address(request))
+
+
+ActorDep = Annotated[audit.Actor, Depends(audit_actor)]
 
 
 class NotFound(HTTPException):

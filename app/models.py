@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import DDL, Column, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 
@@ -277,3 +277,52 @@ class ModelVersion(SQLModel, table=True):
     active: bool = False
     promoted_at: datetime | None = None
     promoted_by: str = Field(default="", max_length=80)
+
+
+# Sign-in throttling and the audit log -------------------------------------------------------
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, kept for the throttling window (app.throttle) so every worker sees it."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    username: str = Field(default="", max_length=60, index=True)  # hashed (app.throttle)
+    address: str = Field(default="", max_length=64, index=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who viewed, changed, exported or deleted what, and when: append-only (app.audit).
+
+    No foreign keys: the events outlive the sessions and users they name, and nothing may
+    cascade into them. `detail` never holds transcript text.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    username: str = Field(default="", max_length=60)
+    role: str = Field(default="", max_length=20)
+    action: str = Field(max_length=40, index=True)
+    target: int | None = Field(default=None, index=True)  # a session id, when there is one
+    address: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=300)
+
+
+#: The database refuses to change or remove audit events (also run these in a migration).
+AUDIT_APPEND_ONLY_SQLITE = [
+    f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+    f"BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
+    for verb in ("UPDATE", "DELETE")]
+AUDIT_APPEND_ONLY_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$",
+    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"]
+for _sql in AUDIT_APPEND_ONLY_SQLITE:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in AUDIT_APPEND_ONLY_POSTGRESQL:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))

@@ -54,3 +54,9 @@ def csrf_token(login_token: str) -> str:
 
 def csrf_ok(login_token: str, sent: str | None) -> bool:
     return bool(sent) and hmac.compare_digest(csrf_token(login_token), sent or "")
+
+
+def login_csrf_ok(cookie: str | None, sent: str | None) -> bool:
+    """Before sign-in there is no login token: the form's field must match its cookie
+    (a double-submit token, which another site can neither read nor set)."""
+    return bool(cookie) and bool(sent) and hmac.compare_digest(cookie or "", sent or "")

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from app import access
+from app import access, audit
 from app.coding import CodedSession, CodedTurn, code_transcripts
 from app.exports import summary
 from app.models import (
@@ -93,8 +93,9 @@ def as_utterance(u: UtteranceRecord) -> Utterance:
 
 def store_session(db: DbSession, *, owner: User, coded: CodedSession, meta: SessionMeta,
                   scheme: Scheme, model: Mapping[str, str], title: str = "",
-                  demo: bool = False) -> Session:
-    """Save a coded session, its turns and utterances in one transaction."""
+                  demo: bool = False, commit: bool = True) -> Session:
+    """Save a coded session, its turns and utterances in one transaction (the caller's, when
+    `commit` is false, so several sessions can be stored all or none)."""
     s = Session(owner_id=owner.id, team_id=owner.team_id, title=title[:200],
                 source=coded.source or "notes", scheme_id=scheme.id,
                 model_name=model.get("name", ""), model_version=model.get("version", ""),
@@ -115,11 +116,13 @@ def store_session(db: DbSession, *, owner: User, coded: CodedSession, meta: Sess
                                     auto_subtype=u.subtype or "", confidence=u.confidence,
                                     source=u.source, explanation=u.explanation)
                     for tr, ct in zip(turns, coded.turns) for j, u in enumerate(ct.utterances)])
-        db.commit()
+        if commit:
+            db.commit()
     except Exception:
         db.rollback()
         raise
-    db.refresh(s)
+    if commit:
+        db.refresh(s)
     return s
 
 
@@ -154,7 +157,7 @@ def _touch(db: DbSession, stored: StoredSession, scheme: Scheme) -> None:
     stored.scores = _score(stored.turns, stored.ratings, scheme)
     s = stored.session
     s.summary_json = json.dumps(summary(stored.scores))
-    s.revision += 1
+    s.revision = Session.revision + 1  # in SQL, so concurrent workers never lose a bump
     s.updated_at = utcnow()
     db.add(s)
 
@@ -245,14 +248,28 @@ def owners(db: DbSession, *, sessions: list[Session]) -> dict[int, User]:
 
 
 def code_and_store(db: DbSession, *, owner: User, transcripts: list, meta: SessionMeta,
-                   scheme: Scheme, coder: Coder, title: str = "", demo: bool = False) -> list[Session]:
-    """Code parsed transcripts with the real pipeline and store each as a session."""
+                   scheme: Scheme, coder: Coder, title: str = "", demo: bool = False,
+                   actor: audit.Actor | None = None) -> list[Session]:
+    """Code parsed transcripts with the real pipeline and store each as a session, all in
+    one transaction: a file of several sessions is stored whole or not at all (with an
+    audit event for each, when an actor is given)."""
     coded = code_transcripts(transcripts, scheme, coder)
     model = {"name": coder.model_name, "version": coder.model_version}
     many = len(coded) > 1
-    return [store_session(db, owner=owner, coded=c, meta=meta, scheme=scheme, model=model,
-                          title=f"{title} ({c.session_id})" if many else title, demo=demo)
-            for c in coded]
+    sessions = [store_session(db, owner=owner, coded=c, meta=meta, scheme=scheme, model=model,
+                              title=f"{title} ({c.session_id})" if many else title, demo=demo,
+                              commit=False)
+                for c in coded]
+    for s in sessions if actor else ():
+        audit.record(db, actor, audit.Event.session_create, target=s.id, detail=s.source)
+    try:
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    for s in sessions:
+        db.refresh(s)
+    return sessions
 
 
 # The codes a person may choose when correcting: (value, code, subtype, label) -------------
@@ -300,10 +317,11 @@ def purge_candidates(db: DbSession, *, days: int, now: datetime | None = None) -
                         .order_by(Session.id)).all())
 
 
-def purge_text(db: DbSession, *, days: int, dry_run: bool = False,
-               now: datetime | None = None) -> list[Session]:
+def purge_text(db: DbSession, *, days: int, dry_run: bool = False, now: datetime | None = None,
+               actor: audit.Actor = audit.COMMAND_LINE) -> list[Session]:
     """Remove turn and utterance text (and quotes in saved feedback) of sessions older than
-    `days`, keeping codes, corrections and scores; one transaction. Returns the sessions."""
+    `days`, keeping codes, corrections and scores; one transaction, with an audit event per
+    session. Returns the sessions."""
     found = purge_candidates(db, days=days, now=now)
     if dry_run or not found:
         return found
@@ -320,8 +338,9 @@ def purge_text(db: DbSession, *, days: int, dry_run: bool = False,
         f.sections_json = json.dumps(sections)
         db.add(f)
     for s in found:
-        s.revision += 1  # rendered pages are cached by revision
+        s.revision = Session.revision + 1  # rendered pages are cached by revision (in SQL: see _touch)
         db.add(s)
+        audit.record(db, actor, audit.Event.purge, target=s.id, detail=f"text older than {days} days removed")
     db.commit()
     return found
 

@@ -84,19 +84,30 @@ def issue_token(db: DbSession, *, user: User, kind: str = "login", name: str = "
     return raw
 
 
-def user_for_token(db: DbSession, *, raw: str, kind: str) -> User | None:
-    """The active user a token belongs to, if the token is known, of this kind and not expired."""
+TOUCH_EVERY = timedelta(minutes=1)  # how often a token's last use is written (keeps requests cheap)
+
+
+def user_for_token(db: DbSession, *, raw: str, kind: str, idle: timedelta | None = None) -> User | None:
+    """The active user a token belongs to, if the token is known, of this kind and not expired:
+    past its `expires_at`, or (a login) unused for longer than `idle`. An expired login is deleted."""
     if not raw:
         return None
     token = db.exec(select(Token).where(Token.token_hash == security.token_hash(raw),
                                         Token.kind == kind)).first()
-    if token is None or (token.expires_at and token.expires_at < utcnow()):
+    if token is None:
+        return None
+    now = utcnow()
+    last = token.last_used_at or token.created_at
+    if (token.expires_at and token.expires_at < now) or (kind == "login" and idle and last < now - idle):
+        if kind == "login":
+            db.delete(token)
+            db.commit()
         return None
     user = db.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    if kind == "api":
-        token.last_used_at = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        token.last_used_at = now
         db.add(token)
         db.commit()
     return user
@@ -114,6 +125,16 @@ def revoke_token(db: DbSession, *, raw: str = "", token_id: int | None = None,
         return False
     db.delete(token)
     return True
+
+
+def revoke_logins(db: DbSession, *, user: User, keep_raw: str = "") -> int:
+    """End every login of the user but the one given (after a password change); commit is the caller's."""
+    keep = security.token_hash(keep_raw) if keep_raw else ""
+    tokens = db.exec(select(Token).where(Token.user_id == user.id, Token.kind == "login",
+                                         Token.token_hash != keep)).all()
+    for token in tokens:
+        db.delete(token)
+    return len(tokens)
 
 
 def api_tokens(db: DbSession, *, user: User) -> list[Token]:

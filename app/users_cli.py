@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from app import users
+from app import audit, users
 from app.config import Settings
 from app.db import init_db, make_engine
 from app.models import Team, User
@@ -50,6 +50,9 @@ def run(args: argparse.Namespace, settings: Settings, *, fail: Callable[[str], i
                 return fail(f"no user called {args.username!r}")
             if args.action == "passwd":
                 users.set_password(db, user=user, password=_password("New password: "))
+                ended = users.revoke_logins(db, user=user)  # signed out everywhere
+                audit.record(db, audit.COMMAND_LINE, audit.Event.password_change,
+                             detail=f"for {user.username}; {ended} login{'s' if ended != 1 else ''} ended")
                 db.commit()
                 print(f"password changed for {user.username}")
                 return 0

@@ -55,7 +55,8 @@ def start_server(db: Path, port: int, page_cache: bool = True) -> subprocess.Pop
 
 
 def login(client: httpx.Client, base: str, username: str = "practitioner1") -> str:
-    r = client.post(base + "/login", data={"username": username, "password": "demo"})
+    form = re.search(r'name="csrf_token" value="([^"]+)"', client.get(base + "/login").text).group(1)
+    r = client.post(base + "/login", data={"username": username, "password": "demo", "csrf_token": form})
     assert r.status_code == 303, r.status_code
     page = client.get(base + "/sessions/new").text
     return re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page).group(1)

@@ -43,6 +43,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/logout"): LOGGED_IN,
     ("GET", "/account"): LOGGED_IN,
     ("POST", "/account/tokens"): LOGGED_IN,
+    ("POST", "/account/password"): LOGGED_IN,
     ("POST", "/account/tokens/{token_id}/revoke"): {"owner"},  # the owner's own token
     ("GET", "/sessions"): LOGGED_IN - {"admin"},
     ("GET", "/sessions/new"): ADDS,
@@ -69,6 +70,8 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/admin"): {"admin"},
     ("POST", "/admin/users"): {"admin"},
     ("POST", "/admin/teams"): {"admin"},
+    ("GET", "/admin/audit"): {"admin"},
+    ("GET", "/admin/audit.csv"): {"admin"},
     ("GET", "/api/sessions"): LOGGED_IN - {"admin"},
     ("POST", "/api/sessions"): ADDS,
     ("GET", "/api/sessions/{session_id}"): VIEW,

@@ -51,9 +51,9 @@ def test_a_session_is_stored_with_placeholders_only(client, make_user, db):
 
 def test_the_preview_shows_the_redacted_text(client, make_user):
     make_user("pat")
-    login(client, "pat")
+    csrf = login(client, "pat")
     r = client.post("/sessions/preview", data={"text": SENSITIVE, "names": "Tyler"},
-                    headers={"HX-Request": "true"})
+                    headers={"HX-Request": "true", "X-CSRF-Token": csrf})
     assert r.status_code == 200
     for raw in RAW:
         assert raw not in r.text, raw

@@ -126,6 +126,9 @@ def test_mifi_purge_command(tmp_path, coder):  # noqa: ANN001
     with DbSession(engine) as db:
         assert not any(_texts(db, sid))
         assert db.exec(select(UtteranceRecord)).first().auto_code
+        from app.models import AuditEvent
+
+        assert [(e.action, e.target) for e in db.exec(select(AuditEvent))] == [("purge", sid)]  # not the dry run
     engine.dispose()
 
 

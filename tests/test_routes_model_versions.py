@@ -3,7 +3,6 @@ htmx polling, promoting; admins only, CSRF like every form."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from app import learning, store
 from app.config import Settings
 from app.parsers import read_text
 from app.scheme import load_scheme
-from tests.conftest import NOTES, PASSWORD
-
+from tests.conftest import NOTES, login
 
 
 @pytest.fixture
@@ -26,10 +24,7 @@ def settings(tmp_path: Path, small_corpus: Path) -> Settings:
 
 
 def sign_in(client, username: str) -> str:  # noqa: ANN001
-    r = client.post("/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 303
-    page = client.get("/account")
-    return re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text).group(1)
+    return login(client, username)
 
 
 def _reviewed_sessions(engine, coder, owner) -> None:  # noqa: ANN001

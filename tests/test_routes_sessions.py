@@ -37,8 +37,8 @@ def test_new_session_form_has_labelled_fields_and_speaker_help(client, make_user
 
 def test_preview_shows_turns_and_roles_as_a_fragment(client, make_user):
     make_user("pat")
-    login(client, "pat")
-    r = client.post("/sessions/preview", data={"text": NOTES}, headers={"HX-Request": "true"})
+    csrf = login(client, "pat")
+    r = client.post("/sessions/preview", data={"text": NOTES}, headers={"HX-Request": "true", "X-CSRF-Token": csrf})
     page = soup(r)
     assert page.html is None  # only the fragment
     items = page.select("ol.preview-turns li")
@@ -49,8 +49,8 @@ def test_preview_shows_turns_and_roles_as_a_fragment(client, make_user):
 
 def test_preview_explains_a_parse_problem(client, make_user):
     make_user("pat")
-    login(client, "pat")
-    r = client.post("/sessions/preview", data={"text": "just some words with no speakers"})
+    csrf = login(client, "pat")
+    r = client.post("/sessions/preview", data={"text": "just some words with no speakers", "csrf_token": csrf})
     assert soup(r).select_one("p.error-message").text.strip()
 
 
@@ -220,5 +220,5 @@ def test_transcript_text_is_never_logged(client, make_user, caplog):
     with caplog.at_level(logging.DEBUG):
         url = add_session(client, csrf).headers["location"]
         client.get(url)
-        client.post("/sessions/preview", data={"text": NOTES})
+        client.post("/sessions/preview", data={"text": NOTES, "csrf_token": csrf})
     assert "judged from every side" not in caplog.text

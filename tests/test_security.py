@@ -28,3 +28,19 @@ def test_csrf_token_belongs_to_its_login_token():
     assert security.csrf_ok("login-a", t)
     assert not security.csrf_ok("login-b", t)
     assert not security.csrf_ok("login-a", None)
+
+
+def test_the_hasher_is_argon2id_with_owasp_strength_parameters():
+    from argon2 import Type, extract_parameters
+
+    params = extract_parameters(security.hash_password("correct horse battery"))
+    assert params.type is Type.ID
+    assert params.memory_cost >= 19 * 1024 and params.time_cost >= 2  # OWASP's argon2id minimum
+
+
+def test_the_sign_in_forms_token_must_match_its_cookie():
+    t = security.new_token()
+    assert security.login_csrf_ok(t, t)
+    assert not security.login_csrf_ok(t, security.new_token())
+    assert not security.login_csrf_ok(None, t) and not security.login_csrf_ok(t, None)
+    assert not security.login_csrf_ok("", "")

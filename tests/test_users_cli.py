@@ -28,12 +28,15 @@ def test_users_add_list_passwd_token(tmp_path):
 
     from app import users
     from app.db import make_engine
-    from app.models import User
+    from app.models import AuditEvent, User
 
     with Session(make_engine(f"sqlite:///{db}")) as s:
         assert users.authenticate(s, username="sam", password="another long one", demo=False)
         assert users.user_for_token(s, raw=token, kind="api").username == "sam"
         assert s.exec(select(User)).one().full_name == "Sam Taylor"
+        event = s.exec(select(AuditEvent)).one()
+        assert (event.action, event.username, event.detail) == ("password.change", "(command line)",
+                                                                 "for sam; 0 logins ended")
 
 
 def test_users_errors_are_one_line_with_status_2(tmp_path):

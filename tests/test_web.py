@@ -42,11 +42,29 @@ def test_pages_and_static_files_are_served_without_external_resources(client):
 
 def test_security_headers_and_vary(client):
     r = client.get("/login")
-    assert "script-src 'self'" in r.headers["content-security-policy"]
+    csp = dict(d.strip().split(" ", 1) for d in r.headers["content-security-policy"].split(";"))
+    assert csp["script-src"] == "'self'" and csp["default-src"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert csp["base-uri"] == "'self'" and csp["form-action"] == "'self'"
     assert "unsafe-inline" not in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+    assert {"camera=()", "microphone=()", "geolocation=()"} <= set(r.headers["permissions-policy"].split(", "))
+    assert r.headers["cross-origin-opener-policy"] == "same-origin"
+    assert r.headers["cross-origin-resource-policy"] == "same-origin"
     assert r.headers["vary"] == "HX-Request"
     assert r.headers["cache-control"] == "no-store"
+
+
+def test_signed_in_pages_carry_the_headers_too(client, make_user):
+    from tests.conftest import login
+
+    make_user("pat")
+    login(client, "pat")
+    r = client.get("/sessions")
+    assert r.status_code == 200 and "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["cross-origin-opener-policy"] == "same-origin" and "permissions-policy" in r.headers
 
 
 def test_unknown_pages_get_an_html_404_and_api_a_json_404(client):

@@ -1,16 +1,20 @@
-"""Users and teams, for the admin: a list, and forms to add a user or a team (no session content)."""
+"""For the admin: users and teams (a list, forms to add a user or a team), and the audit log
+with its CSV export. No session content."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from app import users
+from app import audit, users
 from app.access import Action
-from app.deps import Protected, SessionDep, authorized
+from app.audit import Event
+from app.deps import ActorDep, Protected, SessionDep, authorized
 from app.models import Role, Team, User
 from app.security import PasswordRejected
 from app.web import render
@@ -72,3 +76,55 @@ async def add_team(request: Request, db: SessionDep, name: Annotated[str, Form(m
     users.get_team(db, name=name)
     db.commit()
     return RedirectResponse("/admin#teams", status_code=303)
+
+
+# The audit log ------------------------------------------------------------------------------
+
+def _filters(user: str, action: str, session: str, since: str, until: str) -> tuple[audit.Filters, dict[str, str]]:
+    """The filters from the query string; a malformed value is reported, not guessed at."""
+    errors = {}
+
+    def day(raw: str, field: str) -> date | None:
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[field] = "Give a date as YYYY-MM-DD."
+            return None
+
+    target = None
+    if session.strip():
+        if session.strip().isdigit():
+            target = int(session)
+        else:
+            errors["session"] = "A session number is a whole number."
+    return audit.Filters(username=user.strip(), action=action.strip(), target=target,
+                         since=day(since.strip(), "since"), until=day(until.strip(), "until")), errors
+
+
+@router.get("/admin/audit", dependencies=[authorized(Action.audit_view)])
+async def audit_log(request: Request, db: SessionDep, user: str = "", action: str = "", session: str = "",
+                    since: str = "", until: str = "", page: int = 1) -> Response:
+    """The audit log, newest first, filtered and paginated."""
+    filters, errors = _filters(user, action, session, since, until)
+    page = max(page, 1)
+    events, total = audit.events(db, filters, page=page)
+    query = {k: v for k, v in {"user": user, "action": action, "session": session, "since": since,
+                               "until": until}.items() if v}
+    pages = max(1, -(-total // audit.PAGE_SIZE))
+    return render(request, "audit.html", {
+        "events": events, "total": total, "page": page, "pages": pages, "form": query, "errors": errors,
+        "actions": [e.value for e in Event], "query": urlencode(query),
+        "page_url": lambda n: "/admin/audit?" + urlencode({**query, "page": n})},
+        status_code=422 if errors else 200)
+
+
+@router.get("/admin/audit.csv", dependencies=[authorized(Action.audit_view)])
+async def audit_export(db: SessionDep, actor: ActorDep, user: str = "", action: str = "", session: str = "",
+                       since: str = "", until: str = "") -> Response:
+    """The matching events as CSV (exporting the log is itself recorded in it)."""
+    filters, _ = _filters(user, action, session, since, until)
+    shown = urlencode({k: v for k, v in {"user": user, "action": action, "session": session, "since": since,
+                                         "until": until}.items() if v})
+    audit.record(db, actor, Event.audit_export, detail=shown or "all events", commit=True)
+    return Response(audit.to_csv(db, filters), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})

@@ -12,16 +12,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from app import store
+from app import audit, store
 from app.access import Action
+from app.audit import Event
 from app.deps import (
-    CoderDep, CurrentUser, DeletableSession, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
-    authorized,
+    ActorDep, CoderDep, CurrentUser, DeletableSession, Protected, SchemeDep, SessionDep, SettingsDep,
+    VisibleSession, authorized,
 )
 from app.exports import session_json
-from app.forms import NewSessionForm
+from app.forms import GOALS_TOO_LONG_REDACTED, MAX_GOALS, NewSessionForm
 from app.models import Session, SessionPublic, Setting, User, Visibility
-from app.parsers import read_bytes, read_text
+from app.parsers import file_label, read_bytes, read_text
 from app.redaction import redact_ingest, split_names
 from app.transcript import TranscriptError
 
@@ -55,16 +56,19 @@ def public(s: Session, owner: User) -> SessionPublic:
 
 
 @router.get("/sessions", response_model=list[SessionPublic], dependencies=[authorized(Action.session_list)])
-async def list_sessions(db: SessionDep, user: CurrentUser, limit: int = 100, offset: int = 0) -> list[SessionPublic]:
+async def list_sessions(db: SessionDep, user: CurrentUser, actor: ActorDep, limit: int = 100,
+                        offset: int = 0) -> list[SessionPublic]:
     """Sessions you may see, newest first, with their summary scores."""
     sessions = store.visible_sessions(db, user=user, limit=max(1, min(limit, 500)), offset=max(0, offset))
+    audit.record(db, actor, Event.session_list, detail=f"api: {len(sessions)} sessions", commit=True)
     owners = store.owners(db, sessions=sessions)
     return [public(s, owners[s.owner_id]) for s in sessions]
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDetail)
-async def get_session(s: VisibleSession, db: SessionDep, scheme: SchemeDep) -> SessionDetail:
+async def get_session(s: VisibleSession, db: SessionDep, actor: ActorDep, scheme: SchemeDep) -> SessionDetail:
     """One session: metadata, summary, and every turn with its coded utterances (the CLI's contract)."""
+    audit.record(db, actor, Event.session_view, target=s.id, detail="api", commit=True)
     stored = store.load_session(db, session=s, scheme=scheme)
     doc = session_json(stored.coded())
     base = public(s, stored.owner).model_dump()
@@ -90,7 +94,7 @@ def _invalid(errors: dict[str, str]) -> HTTPException:
 @router.post("/sessions", response_model=list[SessionPublic], status_code=201,
              dependencies=[Protected, authorized(Action.session_create)], openapi_extra=_BODY)
 async def create_session(request: Request, db: SessionDep, user: CurrentUser, settings: SettingsDep,
-                         scheme: SchemeDep, coder: CoderDep) -> Any:
+                         scheme: SchemeDep, coder: CoderDep, actor: ActorDep) -> Any:
     """Code and store a session from typed notes (JSON) or an uploaded file (multipart)."""
     kind = request.headers.get("content-type", "")
     upload: tuple[str, bytes] | None = None
@@ -98,8 +102,8 @@ async def create_session(request: Request, db: SessionDep, user: CurrentUser, se
         try:
             body = SessionCreate.model_validate_json(await request.body())
         except ValidationError as e:
-            return JSONResponse({"detail": json.loads(e.json(include_url=False, include_context=False))},
-                                status_code=422)
+            errors = e.json(include_url=False, include_context=False, include_input=False)
+            return JSONResponse({"detail": json.loads(errors)}, status_code=422)
         fields = body.model_dump(mode="json")
         fields["practitioner"] = fields["practitioner"] or ""
         names = fields.pop("names")
@@ -123,10 +127,12 @@ async def create_session(request: Request, db: SessionDep, user: CurrentUser, se
     label = fields["practitioner"].strip() or None
     try:
         if upload is not None:
-            title, data = upload
-            transcripts = read_bytes(data, title, max_bytes=settings.max_upload_bytes, practitioner=label)
+            name, data = upload
+            title = file_label(name)
+            transcripts = read_bytes(data, name, max_bytes=settings.max_upload_bytes, practitioner=label)
         elif fields["text"].strip():
-            transcripts, title = [read_text(fields["text"], practitioner=label)], "Typed notes"
+            transcripts = [read_text(fields["text"], practitioner=label, max_bytes=settings.max_upload_bytes)]
+            title = "Typed notes"
         else:
             raise _invalid({"text": "Send text, or a file in multipart/form-data."})
     except TranscriptError as e:
@@ -135,13 +141,16 @@ async def create_session(request: Request, db: SessionDep, user: CurrentUser, se
         transcripts, goals, title = redact_ingest(transcripts, names=names, change_goals=meta.change_goals,
                                                   title=title, settings=rs)
         meta = replace(meta, change_goals=goals)
+        if len(goals) > MAX_GOALS:  # placeholders can be longer than what they replace
+            raise _invalid({"change_goals": GOALS_TOO_LONG_REDACTED})
     created = await run_in_threadpool(store.code_and_store, db, owner=user, transcripts=transcripts,
-                                      meta=meta, scheme=scheme, coder=coder, title=title)
+                                      meta=meta, scheme=scheme, coder=coder, title=title, actor=actor)
     return [public(s, user) for s in created]
 
 
 @router.delete("/sessions/{session_id}", status_code=204, dependencies=[Protected])
-def delete_session(s: DeletableSession, db: SessionDep) -> Response:
+def delete_session(s: DeletableSession, db: SessionDep, actor: ActorDep) -> Response:
     """Delete a session you own and every row that belongs to it."""
+    audit.record(db, actor, Event.session_delete, target=s.id, detail="api")  # committed with the deletion
     store.delete_session(db, session=s)
     return Response(status_code=204)

@@ -8,11 +8,11 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app import store
-from app import access
+from app import access, audit, store
 from app.access import Action
+from app.audit import Event
 from app.deps import (
-    CurrentUser, EditableFeedback, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
+    ActorDep, CurrentUser, EditableFeedback, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
 )
 from app.feedback import SECTION_KEYS, SECTION_TITLES, build_feedback
 from app.models import Session, User
@@ -44,8 +44,9 @@ def _sections(stored: store.StoredSession, user: User, days: int) -> tuple[dict[
 
 @router.get("/sessions/{session_id}/feedback")
 async def feedback_page(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser,
-                  scheme: SchemeDep, settings: SettingsDep) -> Response:
+                        actor: ActorDep, scheme: SchemeDep, settings: SettingsDep) -> Response:
     """The supervision feedback (print it for a one-page supervision record)."""
+    audit.record(db, actor, Event.feedback_view, target=s.id, detail="page (and print view)", commit=True)
     stored = store.load_session(db, session=s, scheme=scheme)
     sections, status = _sections(stored, user, settings.retention_days)
     return render(request, "feedback.html", {
@@ -55,8 +56,9 @@ async def feedback_page(request: Request, s: VisibleSession, db: SessionDep, use
 
 @router.get("/sessions/{session_id}/feedback/edit")
 async def edit_feedback(request: Request, s: EditableFeedback, db: SessionDep, user: CurrentUser,
-                  scheme: SchemeDep, settings: SettingsDep) -> Response:
+                        actor: ActorDep, scheme: SchemeDep, settings: SettingsDep) -> Response:
     """The supervisor's editor for the feedback, before sharing it."""
+    audit.record(db, actor, Event.feedback_view, target=s.id, detail="editor", commit=True)
     stored = store.load_session(db, session=s, scheme=scheme)
     sections, status = _sections(stored, user, settings.retention_days)
     return render(request, "feedback_edit.html", {"stored": stored, "s": s, "sections": sections,
@@ -65,9 +67,12 @@ async def edit_feedback(request: Request, s: EditableFeedback, db: SessionDep, u
 
 
 @router.post("/sessions/{session_id}/feedback", dependencies=[Protected])
-async def save_feedback(request: Request, s: EditableFeedback, db: SessionDep, user: CurrentUser) -> Response:
+async def save_feedback(request: Request, s: EditableFeedback, db: SessionDep, user: CurrentUser,
+                        actor: ActorDep) -> Response:
     """Save the edited feedback as a draft, or share it with the practitioner."""
     form = await request.form()
     sections = {k: str(form.get(k, ""))[:MAX_SECTION].replace("\r\n", "\n") for k in SECTION_KEYS}
-    store.save_feedback(db, session=s, user=user, sections=sections, share=form.get("action") == "share")
+    share = form.get("action") == "share"
+    audit.record(db, actor, Event.feedback_share if share else Event.feedback_edit, target=s.id)  # with the save
+    store.save_feedback(db, session=s, user=user, sections=sections, share=share)
     return RedirectResponse(f"/sessions/{s.id}/feedback", status_code=303)

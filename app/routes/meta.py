@@ -23,6 +23,7 @@ async def healthz(db: SessionDep) -> dict[str, str]:
 async def docs(request: Request) -> Response:
     """OpenAPI docs for the JSON API."""
     csp = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-           "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'")
+           "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+           "form-action 'self'; object-src 'none'")
     return render(request, "docs.html", {"openapi_url": request.app.openapi_url},
                   headers={"Content-Security-Policy": csp})

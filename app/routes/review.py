@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app import store
+from app import audit, store
+from app.audit import Event
 from app.deps import (
-    CorrectableSession, CurrentUser, Protected, RateableSession, SchemeDep, SessionDep, SettingsDep,
+    ActorDep, CorrectableSession, CurrentUser, Protected, RateableSession, SchemeDep, SessionDep, SettingsDep,
     VisibleSession,
 )
 from app.routes.sessions import session_context
@@ -34,21 +35,24 @@ def _context(stored, scheme, settings, user, utterance_id: int) -> dict:  # noqa
 
 @router.get("/sessions/{session_id}/utterances/{utterance_id}")
 async def utterance(request: Request, utterance_id: int, s: VisibleSession, db: SessionDep,
-              user: CurrentUser, scheme: SchemeDep, settings: SettingsDep) -> Response:
+                    user: CurrentUser, actor: ActorDep, scheme: SchemeDep, settings: SettingsDep) -> Response:
     """One coded utterance (htmx), e.g. after cancelling a correction."""
     stored = store.load_session(db, session=s, scheme=scheme)
     context = _context(stored, scheme, settings, user, utterance_id)
     if not wants_fragment(request):
         return RedirectResponse(f"/sessions/{s.id}#u-{utterance_id}", status_code=303)
+    audit.record(db, actor, Event.session_view, target=s.id, detail=f"utterance {utterance_id}", commit=True)
     return render(request, "_partials.html", context, block="utterance_block")
 
 
 @router.get("/sessions/{session_id}/utterances/{utterance_id}/correct")
 async def correct_form(request: Request, utterance_id: int, s: CorrectableSession, db: SessionDep,
-                 user: CurrentUser, scheme: SchemeDep, settings: SettingsDep) -> Response:
+                       user: CurrentUser, actor: ActorDep, scheme: SchemeDep, settings: SettingsDep) -> Response:
     """The codes to choose from, with an optional reason."""
     stored = store.load_session(db, session=s, scheme=scheme)
     context = _context(stored, scheme, settings, user, utterance_id)
+    audit.record(db, actor, Event.session_view, target=s.id, detail=f"utterance {utterance_id}, to correct",
+                 commit=True)
     if wants_fragment(request):
         return render(request, "_partials.html", context, block="correct_form")
     return render(request, "correct.html", context)
@@ -56,7 +60,7 @@ async def correct_form(request: Request, utterance_id: int, s: CorrectableSessio
 
 @router.post("/sessions/{session_id}/utterances/{utterance_id}", dependencies=[Protected])
 async def correct(request: Request, utterance_id: int, s: CorrectableSession, db: SessionDep,
-            user: CurrentUser, scheme: SchemeDep, settings: SettingsDep,
+                  user: CurrentUser, actor: ActorDep, scheme: SchemeDep, settings: SettingsDep,
             code: Annotated[str, Form()] = "", reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Store a human code beside the automatic one, then rescore."""
     stored = store.load_session(db, session=s, scheme=scheme)
@@ -64,6 +68,8 @@ async def correct(request: Request, utterance_id: int, s: CorrectableSession, db
     choice = store.parse_choice(code, turn.role)
     if choice is None:
         raise HTTPException(status_code=422, detail="Choose one of the codes offered.")
+    audit.record(db, actor, Event.session_correct, target=s.id,  # committed with the correction
+                 detail=f"utterance {utterance_id}: {store.choice_value(u)} to {code}")
     store.correct_utterance(db, stored=stored, utterance=u, user=user, code=choice[0],
                             subtype=choice[1], reason=reason, scheme=scheme)
     if not wants_fragment(request):
@@ -73,7 +79,7 @@ async def correct(request: Request, utterance_id: int, s: CorrectableSession, db
 
 
 @router.post("/sessions/{session_id}/ratings", dependencies=[Protected])
-async def rate(request: Request, s: RateableSession, db: SessionDep, user: CurrentUser,
+async def rate(request: Request, s: RateableSession, db: SessionDep, user: CurrentUser, actor: ActorDep,
                scheme: SchemeDep, settings: SettingsDep) -> Response:
     """Human global ratings (1-5); all four together replace the estimates."""
     form = await request.form()
@@ -88,6 +94,8 @@ async def rate(request: Request, s: RateableSession, db: SessionDep, user: Curre
         else:
             raise HTTPException(status_code=422, detail="A global rating is a whole number from 1 to 5.")
     stored = store.load_session(db, session=s, scheme=scheme)
+    audit.record(db, actor, Event.session_rate, target=s.id,  # committed with the ratings
+                 detail=", ".join(f"{k}={v or '-'}" for k, v in ratings.items()))
     store.set_ratings(db, stored=stored, user=user, ratings=ratings, scheme=scheme)
     if not wants_fragment(request):
         return RedirectResponse(f"/sessions/{s.id}#score-card", status_code=303)

@@ -12,16 +12,17 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
-from app import access, store
+from app import access, audit, store
 from app.access import Action
+from app.audit import Event
 from app.deps import (
-    CoderDep, CurrentUser, DeletableSession, Protected, SchemeDep, SessionDep, SettingsDep, VisibleSession,
-    authorized,
+    ActorDep, CoderDep, CurrentUser, DeletableSession, Protected, SchemeDep, SessionDep, SettingsDep,
+    VisibleSession, authorized,
 )
 from app.exports import to_csv, to_json
-from app.forms import NewSessionForm
+from app.forms import GOALS_TOO_LONG_REDACTED, MAX_GOALS, NewSessionForm
 from app.models import VISIBILITY_LABELS, FeedbackRecord, Role, Setting, Visibility
-from app.parsers import NOTES_HELP, SUPPORTED, read_bytes, read_text
+from app.parsers import NOTES_HELP, SUPPORTED, file_label, read_bytes, read_text
 from app.redaction import redact, redact_ingest, split_names
 from app.transcript import TranscriptError
 from app.web import render, wants_fragment
@@ -58,7 +59,7 @@ async def new_session(request: Request, user: CurrentUser) -> Response:
     return render(request, "new_session.html", _form_context(form))
 
 
-@router.post("/sessions/preview", dependencies=[authorized(Action.session_create)])
+@router.post("/sessions/preview", dependencies=[Protected, authorized(Action.session_create)])
 async def preview(request: Request, user: CurrentUser, settings: SettingsDep,
                   text: Annotated[str, Form()] = "", practitioner: Annotated[str, Form()] = "",
                   names: Annotated[str, Form()] = "") -> Response:
@@ -66,7 +67,8 @@ async def preview(request: Request, user: CurrentUser, settings: SettingsDep,
     transcript, error = None, ""
     if text.strip():
         try:
-            transcript = read_text(text, practitioner=practitioner.strip() or None)
+            transcript = read_text(text, practitioner=practitioner.strip() or None,
+                                   max_bytes=settings.max_upload_bytes)
         except TranscriptError as e:
             error = str(e)
     if transcript is not None and (rs := settings.redaction) is not None:
@@ -78,7 +80,7 @@ async def preview(request: Request, user: CurrentUser, settings: SettingsDep,
 
 @router.post("/sessions", dependencies=[Protected, authorized(Action.session_create)])
 def create_session(request: Request, db: SessionDep, user: CurrentUser, settings: SettingsDep,
-                   scheme: SchemeDep, coder: CoderDep,
+                   scheme: SchemeDep, coder: CoderDep, actor: ActorDep,
                    text: Annotated[str, Form()] = "", practitioner: Annotated[str, Form()] = "",
                    session_date: Annotated[str, Form()] = "", family_ref: Annotated[str, Form()] = "",
                    change_goals: Annotated[str, Form()] = "", setting: Annotated[str, Form()] = "",
@@ -92,27 +94,29 @@ def create_session(request: Request, db: SessionDep, user: CurrentUser, settings
     transcripts, title = [], "Typed notes"
     try:
         if file is not None and file.filename:
-            title = file.filename[:200]
+            title = file_label(file.filename)
             data = file.file.read(settings.max_upload_bytes + 1)
             transcripts = read_bytes(data, file.filename, max_bytes=settings.max_upload_bytes,
                                      practitioner=label)
         elif text.strip():
-            transcripts = [read_text(text, practitioner=label)]
+            transcripts = [read_text(text, practitioner=label, max_bytes=settings.max_upload_bytes)]
         else:
             form.errors["text"] = "Type or paste the conversation, or choose a file to upload."
     except TranscriptError as e:
         form.errors["file" if file is not None and file.filename else "text"] = str(e)
+    if not form.errors and meta is not None and (rs := settings.redaction) is not None:
+        transcripts, goals, title = redact_ingest(transcripts, names=split_names(names),
+                                                  change_goals=meta.change_goals, title=title, settings=rs)
+        meta = replace(meta, change_goals=goals)
+        if len(goals) > MAX_GOALS:  # placeholders can be longer than what they replace
+            form.errors["change_goals"] = GOALS_TOO_LONG_REDACTED
     if form.errors or meta is None:
         context = _form_context(form)
         if wants_fragment(request):
             return render(request, "new_session.html", context, block="form", status_code=422)
         return render(request, "new_session.html", context, status_code=422)
-    if (rs := settings.redaction) is not None:
-        transcripts, goals, title = redact_ingest(transcripts, names=split_names(names),
-                                                  change_goals=meta.change_goals, title=title, settings=rs)
-        meta = replace(meta, change_goals=goals)
     created = store.code_and_store(db, owner=user, transcripts=transcripts, meta=meta,
-                                   scheme=scheme, coder=coder, title=title)
+                                   scheme=scheme, coder=coder, title=title, actor=actor)
     target = f"/sessions/{created[0].id}" if len(created) == 1 else "/sessions"
     if wants_fragment(request):
         return Response(status_code=200, headers={"HX-Redirect": target})
@@ -140,10 +144,11 @@ def session_context(stored: store.StoredSession, scheme, settings, user, review:
 
 @router.get("/sessions/{session_id}")
 async def session_page(request: Request, s: VisibleSession, db: SessionDep, user: CurrentUser,
-                 scheme: SchemeDep, settings: SettingsDep, review: bool = False) -> Response:
+                       actor: ActorDep, scheme: SchemeDep, settings: SettingsDep, review: bool = False) -> Response:
     """The coded transcript and score card."""
     block = "transcript" if wants_fragment(request) and request.headers.get("HX-Target") == "transcript" \
         else None
+    audit.record(db, actor, Event.session_view, target=s.id, detail="transcript" if block else "page", commit=True)
     cache = request.app.state.page_cache
     key = ("session", s.id, s.revision, user.id, getattr(request.state, "csrf", ""), review, block)
     if (body := cache.get(key)) is not None:
@@ -156,16 +161,18 @@ async def session_page(request: Request, s: VisibleSession, db: SessionDep, user
 
 
 @router.get("/sessions/{session_id}/export.csv")
-async def export_csv(s: VisibleSession, db: SessionDep, scheme: SchemeDep) -> Response:
+async def export_csv(s: VisibleSession, db: SessionDep, actor: ActorDep, scheme: SchemeDep) -> Response:
     """The coded utterances as CSV (safe against spreadsheet formula injection)."""
+    audit.record(db, actor, Event.session_export, target=s.id, detail="csv", commit=True)
     stored = store.load_session(db, session=s, scheme=scheme)
     return Response(to_csv([stored.coded()]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="session-{s.id}.csv"'})
 
 
 @router.get("/sessions/{session_id}/export.json")
-async def export_json(s: VisibleSession, db: SessionDep, scheme: SchemeDep) -> Response:
+async def export_json(s: VisibleSession, db: SessionDep, actor: ActorDep, scheme: SchemeDep) -> Response:
     """The session in the CLI's JSON contract."""
+    audit.record(db, actor, Event.session_export, target=s.id, detail="json", commit=True)
     stored = store.load_session(db, session=s, scheme=scheme)
     body = to_json([stored.coded()], scheme, {"name": s.model_name, "version": s.model_version})
     return Response(body, media_type="application/json",
@@ -173,7 +180,8 @@ async def export_json(s: VisibleSession, db: SessionDep, scheme: SchemeDep) -> R
 
 
 @router.post("/sessions/{session_id}/delete", dependencies=[Protected])
-def delete_session(s: DeletableSession, db: SessionDep) -> Response:
+def delete_session(s: DeletableSession, db: SessionDep, actor: ActorDep) -> Response:
     """Delete the session and every row that belongs to it (its owner only)."""
+    audit.record(db, actor, Event.session_delete, target=s.id)  # committed with the deletion
     store.delete_session(db, session=s)
     return RedirectResponse("/sessions?deleted=1", status_code=303)

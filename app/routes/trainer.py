@@ -8,10 +8,11 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app import consistency
+from app import audit, consistency
 from app.access import Action
+from app.audit import Event
 from app.charts import Series, line_chart
-from app.deps import CurrentUser, SchemeDep, SessionDep, authorized
+from app.deps import ActorDep, CurrentUser, SchemeDep, SessionDep, authorized
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -60,8 +61,9 @@ async def trainer_page(request: Request, db: SessionDep, user: CurrentUser, sche
 
 
 @router.get("/trainer/export.csv", dependencies=[authorized(Action.trainer_view)])
-async def trainer_export(db: SessionDep, scheme: SchemeDep) -> Response:
+async def trainer_export(db: SessionDep, actor: ActorDep, scheme: SchemeDep) -> Response:
     """Session-level scores with pseudonymous ids and no text (safe against formula injection)."""
+    audit.record(db, actor, Event.trainer_export, detail="pseudonymous scores", commit=True)
     body = consistency.export_csv(consistency.rows(db, scheme=scheme), scheme=scheme,
                                   salt=consistency.salt_for(db))
     return Response(body, media_type="text/csv; charset=utf-8",
