@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import unicodedata
+import re
 
 from app.transcript import TranscriptError
 
@@ -16,7 +16,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _FALLBACKS = ("utf-8", "cp1252")
-_KEPT_CONTROLS = "\t\n"
+# Unicode category Cc (C0, DEL, C1) except the tab and newline a transcript keeps.
+_STRAY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_CONTROL_SHARE = 0.02  # a text with more control characters than this is binary
 _MIN_CONTROLS = 4
 
@@ -39,10 +41,16 @@ def decode_text(data: bytes, name: str) -> str:
         raise TranscriptError(
             f"{name} has only blank space: add the conversation text and try again."
         )
-    controls = sum(1 for c in text if _is_stray_control(c))
+    controls = len(_STRAY_CONTROLS.findall(text))
     if controls >= _MIN_CONTROLS and controls > _MAX_CONTROL_SHARE * len(text):
         raise _binary(name)
-    return "".join(c for c in text if not _is_stray_control(c)) if controls else text
+    return _STRAY_CONTROLS.sub("", text) if controls else text
+
+
+def strip_controls(text: str) -> str:
+    """The text without control characters other than tab and newline (NUL, escape, …), and
+    with any lone surrogate (which no file can hold) as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", _STRAY_CONTROLS.sub("", text))
 
 
 def _bom_encoding(data: bytes) -> str | None:
@@ -73,11 +81,6 @@ def _decode(data: bytes, encodings: list[str] | tuple[str, ...], name: str) -> s
     raise TranscriptError(
         f"{name} is not in a text encoding we can read: save it as UTF-8 text and try again."
     )
-
-
-def _is_stray_control(c: str) -> bool:
-    """True for a control character other than tab and newline."""
-    return c not in _KEPT_CONTROLS and unicodedata.category(c) == "Cc"
 
 
 def _binary(name: str) -> TranscriptError:

@@ -6,12 +6,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.decoding import strip_controls
 from app.models import Setting, Visibility
 from app.store import SessionMeta
 
 FAMILY_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /_.#-]{0,39}$")
 LOOKS_LIKE_A_NAME = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr)?\.?\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+$")
 EARLIEST = date(2000, 1, 1)
+MAX_GOALS = 500  # characters of change goal(s) stored, placeholders included
+GOALS_TOO_LONG_REDACTED = (f"With names and other identifiers replaced by placeholders such as [CHILD 1], "
+                           f"the change goal(s) come to over {MAX_GOALS} characters: shorten them.")
 
 
 @dataclass
@@ -43,9 +47,10 @@ class NewSessionForm:
             e["family_ref"] = "This looks like a name: use the family's pseudonymous reference instead."
         elif not FAMILY_REF.match(ref):
             e["family_ref"] = "Use up to 40 letters, numbers, spaces and - / _ . # only."
-        if not self.change_goals.strip():
+        goals = strip_controls(self.change_goals).strip()
+        if not goals:
             e["change_goals"] = "Say what change the conversation was about, such as 'getting Kayden to school on time'."
-        elif len(self.change_goals) > 500:
+        elif len(goals) > MAX_GOALS:
             e["change_goals"] = "Keep the change goal(s) under 500 characters."
         if self.setting not in {s.value for s in Setting}:
             e["setting"] = "Choose where the conversation took place."
@@ -53,5 +58,5 @@ class NewSessionForm:
             e["visibility"] = "Choose who may see this session."
         if e or when is None:
             return None
-        return SessionMeta(when, ref, self.change_goals.strip(), Setting(self.setting),
+        return SessionMeta(when, ref, goals, Setting(self.setting),
                            Visibility(self.visibility))

@@ -14,20 +14,24 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import docx
 import srt
 import webvtt
-from docx.table import Table
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-from app.decoding import decode_text
+from app.decoding import decode_text, strip_controls
 from app.roles import assign_roles, is_role_label, label_key
 from app.transcript import Transcript, TranscriptError, Turn
+
+if TYPE_CHECKING:
+    from docx.table import Table, _Cell
 
 SUPPORTED = ".txt, .md, .docx, .vtt, .srt, .csv"
 MAX_LABEL_CHARS = 25
 MAX_LABEL_WORDS = 3
+MAX_NAME_CHARS = 80  # a longer file name is shortened in messages and titles
+MAX_TURN_ID_CHARS = 40  # a CSV's turn id is stored as the turn's label
 MAX_DOCX_UNZIPPED = 50_000_000  # bytes a .docx may unpack to
 MAX_DOCX_RATIO = 100  # an entry over 1 MB that packs better than this is a zip bomb
 _BIG_ENTRY = 1_000_000
@@ -181,7 +185,7 @@ def parse_notes(text: str) -> Transcript:
     if not text.strip():
         raise TranscriptError("The notes are empty: paste or type the conversation and try again.")
     builder = _TurnBuilder()
-    builder.lines(text.splitlines())
+    builder.lines(strip_controls(line) for line in text.splitlines())
     return builder.transcript("notes", f"The speaker format was not recognised. {NOTES_HELP}")
 
 
@@ -193,6 +197,9 @@ def parse_txt(data: bytes, name: str = "The file") -> Transcript:
 def parse_docx(data: bytes, name: str = "The file") -> Transcript:
     """Parse a Word file: paragraphs as notes, two-column tables as (speaker, text) rows."""
     _check_docx_zip(data, name)
+    import docx  # python-docx (and lxml) only when a Word file comes: quicker start-up
+    from docx.table import Table
+
     builder = _TurnBuilder()
     try:
         document = docx.Document(io.BytesIO(data))
@@ -261,7 +268,7 @@ def _read_table(table: Table, builder: _TurnBuilder) -> None:
             builder.lines(line for cell in cells for line in cell.splitlines())
 
 
-def _row_texts(cells: Iterable[docx.table._Cell]) -> list[str]:
+def _row_texts(cells: Iterable[_Cell]) -> list[str]:
     """The text of each cell in a row, once per cell however many columns it spans."""
     texts: list[str] = []
     previous = None
@@ -336,7 +343,7 @@ def parse_csv(data: bytes, name: str = "The file") -> list[Transcript]:
         columns = next((c for c in CSV_COLUMNS if set(c) <= set(keys)), None)
         if columns is None:
             needed = " or ".join(", ".join(c) for c in CSV_COLUMNS)
-            found = ", ".join(h.strip() for h in header) or "none"
+            found = _shorten(" ".join(", ".join(header).split()), 200) or "none"
             raise TranscriptError(f"{name} needs the CSV columns {needed}; found: {found}.")
         index = [keys.index(c) for c in columns]
         role_index = keys.index("role") if "role" in keys else None
@@ -349,6 +356,11 @@ def parse_csv(data: bytes, name: str = "The file") -> list[Transcript]:
                     f"{len(header)}: put text that contains commas in double quotes."
                 )
             session, turn_id, speaker, text = (row[i].strip() for i in index)
+            if len(turn_id) > MAX_TURN_ID_CHARS:
+                raise TranscriptError(
+                    f"{name} line {reader.line_num} has a turn id of {len(turn_id)} characters: "
+                    f"use short ids (at most {MAX_TURN_ID_CHARS}), such as 1, 2, 3."
+                )
             given = row[role_index] if role_index is not None else ""
             role = CSV_ROLES.get(given.strip().lower()) or CSV_ROLES.get(speaker.lower(), "")
             sessions.setdefault(session, []).append(
@@ -382,10 +394,10 @@ def read_transcripts(
     path = Path(path)
     try:
         size = path.stat().st_size
-        _check_size(path.name, size, max_bytes)
+        _check_size(file_label(path.name), size, max_bytes)
         data = path.read_bytes()
     except OSError as e:
-        raise TranscriptError(f"Cannot read {path.name}: {e.strerror or e}.") from e
+        raise TranscriptError(f"Cannot read {file_label(path.name)}: {e.strerror or e}.") from e
     return read_bytes(data, path.name, max_bytes=max_bytes, practitioner=practitioner)
 
 
@@ -394,6 +406,7 @@ def read_bytes(
 ) -> list[Transcript]:
     """Read an uploaded file's bytes; the format comes from the file name's extension."""
     suffix = Path(name).suffix.lower()
+    name = file_label(name)
     reader = _READERS.get(suffix)
     if reader is None:
         raise TranscriptError(f"{name}: {suffix} files are not supported; use one of {SUPPORTED}.")
@@ -405,20 +418,48 @@ def read_bytes(
 
 
 def _check_size(name: str, size: int, max_bytes: int) -> None:
+    """Refuse more than `max_bytes`; a size of max_bytes + 1 may be all that was read."""
     if size > max_bytes:
         raise TranscriptError(
-            f"{name} is {size:,} bytes, over the limit of {max_bytes:,} bytes: split it, "
-            "or raise the limit with --max-size (in MB)."
+            f"{name} is {_size(size, max_bytes)} bytes, over the limit of {max_bytes:,} bytes: "
+            "split it, or raise the limit (mifi code --max-size, or MIFI_MAX_UPLOAD_MB)."
         )
 
 
-def read_text(text: str, *, practitioner: str | None = None) -> Transcript:
+def _size(size: int, max_bytes: int) -> str:
+    """The size for a message: "more than N" when only the limit and one byte were read."""
+    return f"more than {max_bytes:,}" if size == max_bytes + 1 else f"{size:,}"
+
+
+def read_text(
+    text: str, *, practitioner: str | None = None, max_bytes: int = 5_000_000
+) -> Transcript:
     """Read typed or pasted notes, with roles assigned."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise TranscriptError(
+            f"The notes are {_size(size, max_bytes)} bytes, over the limit of {max_bytes:,} "
+            "bytes: split them into separate sessions."
+        )
     return assign_roles(parse_notes(text), practitioner)
+
+
+def file_label(name: str) -> str:
+    """A file name as shown in messages and titles: one line, at most 80 characters."""
+    name = " ".join(strip_controls(name).split()) or "The file"
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    suffix = Path(name).suffix[:10]
+    return name[: MAX_NAME_CHARS - len(suffix) - 1] + "…" + suffix
+
+
+def _shorten(text: str, limit: int) -> str:
+    """The text, cut to `limit` characters with "…" when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _brief(error: Exception) -> str:
     """The first line of an error's message, shortened, for a one-line user message."""
     lines = str(error).strip().splitlines()
     first = lines[0] if lines else type(error).__name__
-    return first[:120]
+    return _shorten(strip_controls(first), 120)

@@ -27,6 +27,7 @@ CLIENT_LABELS: tuple[str, ...] = (
 # A practitioner word at the start or end of a longer label ("Dr Patel", "Amy (SW)") counts
 # too, if it has at least this many letters: "Sarah P" is not a practitioner.
 _MIN_AFFIX_LEN = 2
+MAX_LISTED = 10  # speakers named in a message
 
 
 def label_key(label: str) -> str:
@@ -78,8 +79,10 @@ def _practitioner(
         for s in speakers:
             if s.casefold() == name.strip().casefold():
                 return s
-        found = ", ".join(repr(s) for s in speakers)
+        found = ", ".join(repr(s[:40]) for s in speakers[:MAX_LISTED])
+        more = f" and {len(speakers) - MAX_LISTED} more" if len(speakers) > MAX_LISTED else ""
         raise TranscriptError(
-            f"Practitioner {name!r} is not a speaker in this transcript; speakers found: {found}."
+            f"Practitioner {name.strip()[:40]!r} is not a speaker in this transcript; "
+            f"speakers found: {found}{more}."
         )
     return next((s for s in unset if is_practitioner_label(s)), unset[0] if fallback else None)

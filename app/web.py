@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -18,6 +19,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +28,7 @@ from app.config import Settings, get_settings
 from app.db import init_db, make_engine
 from app.deps import LoginRequired, shared_coder
 from app.terminal import format_value
+from app.upload_limit import BodyLimit
 from classifiers.coder import CODE_NAMES, Coder
 
 STATIC_DIR = Path(str(resources.files("app").joinpath("static")))
@@ -33,6 +37,8 @@ HTMX_VERSION = "2.0.11"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'self'; object-src 'none'")
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"
+HSTS = "max-age=31536000; includeSubDomains"  # only sent when cookies are Secure (HTTPS)
 
 
 # Templates -------------------------------------------------------------------------------
@@ -130,7 +136,8 @@ def wants_fragment(request: Request) -> bool:
 # Headers ---------------------------------------------------------------------------------
 
 class SecurityHeaders:
-    """Pure ASGI middleware: CSP, no sniffing, no framing, no referrer leaks; no caching of pages."""
+    """Pure ASGI middleware: CSP, no sniffing, no framing, no referrer leaks, no powerful
+    features, a browsing context of our own; HSTS behind HTTPS; no caching of pages."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -140,13 +147,20 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         is_static = scope["path"].startswith("/static/")
+        settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+        secure = bool(getattr(settings, "cookie_secure", False))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 extra = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                         (b"referrer-policy", b"same-origin")]
+                         (b"referrer-policy", b"same-origin"),
+                         (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+                         (b"cross-origin-opener-policy", b"same-origin"),
+                         (b"cross-origin-resource-policy", b"same-origin")]
+                if secure:
+                    extra.append((b"strict-transport-security", HSTS.encode()))
                 if b"content-security-policy" not in names:
                     extra.append((b"content-security-policy", CSP.encode()))
                 if is_static:
@@ -170,7 +184,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
-        if app.state.engine is None:
+        own_engine = app.state.engine is None
+        if own_engine:
             app.state.engine = make_engine(settings.url)
             init_db(app.state.engine)
         coder = shared_coder(app.state)  # load the model before the first request
@@ -179,6 +194,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
             ensure_demo(app.state.engine, coder=coder, scheme_id=settings.scheme)
         yield
+        if own_engine:
+            app.state.engine.dispose()  # close the pool's connections on shutdown
 
     app = FastAPI(title="MI Fidelity", version="0.1.0", lifespan=lifespan, docs_url=None,
                   redoc_url=None, description="Code Motivational Interviewing sessions against "
@@ -189,6 +206,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.page_cache = PageCache(maxsize=settings.page_cache)
     if engine is not None:
         init_db(engine)
+    app.add_middleware(BodyLimit, file_limit=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (meta, auth, sessions, review, feedback, progress, team, trainer, admin, account, api):
@@ -202,6 +220,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api") or request.url.path == "/healthz"
+
+
+DISK_FULL = {"SQLITE_FULL", "SQLITE_IOERR_WRITE", "53100"}  # SQLite names, PostgreSQL's SQLSTATE
+
+
+def database_error(request: Request, exc: Exception) -> tuple[int, str]:
+    """The status and message for a database that is unreachable, locked or out of disk space."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)
+    saved = "; nothing was saved" if request.method in ("POST", "PUT", "PATCH", "DELETE") else ""
+    if code in DISK_FULL:
+        return 507, f"The server could not write to its disk (it may be full){saved}. Tell your administrator."
+    return 503, f"The database is not answering{saved}; try again in a minute."
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -229,6 +260,19 @@ def _error_handlers(app: FastAPI) -> None:
                                               "title": titles.get(exc.status_code, "Something went wrong"),
                                               "detail": exc.detail if exc.status_code != 404 else ""},
                       status_code=exc.status_code)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        status, detail = database_error(request, exc)
+        logging.getLogger("mifi").warning("database error (%s): answered %s",
+                                          type(getattr(exc, "orig", exc)).__name__, status)
+        if _is_api(request):
+            return JSONResponse({"detail": detail}, status_code=status, headers={"Retry-After": "60"})
+        return render(request, "error.html", {"status": status, "title": "Please try again shortly",
+                                              "detail": detail},
+                      status_code=status, headers={"Retry-After": "60"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

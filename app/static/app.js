@@ -49,4 +49,37 @@
     var done = Math.round((event.detail.loaded / event.detail.total) * 100);
     if (done >= 100) { bar.removeAttribute("value"); } else { bar.value = done; }
   });
+  // A refused or failed htmx request (too large, too many sign-ins, database away, disk full,
+  // no connection) is not swapped into the page: say what happened in an alert instead.
+  function showProblem(text) {
+    var main = document.getElementById("main");
+    if (!main) { return; }
+    var box = document.getElementById("request-problem");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "request-problem";
+      box.className = "error-summary";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+  }
+  function messageOf(xhr) {
+    var body = (xhr.responseText || "").trim();
+    try {
+      var data = JSON.parse(body);
+      if (typeof data.detail === "string") { return data.detail; }
+    } catch (e) { /* not JSON */ }
+    if (body && body.length < 300 && body.indexOf("<") === -1) { return body; }
+    var doc = new DOMParser().parseFromString(body, "text/html");
+    var text = doc.querySelector("main p, p");
+    return text ? text.textContent.trim() : "";
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    showProblem(messageOf(xhr) || ("The request failed (" + xhr.status + "). Try again in a minute."));
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showProblem("The server could not be reached: check the connection and try again.");
+  });
 })();
