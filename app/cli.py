@@ -343,6 +343,7 @@ def _serve(args: argparse.Namespace) -> int:
     root.setLevel(logging.INFO)
     for h in root.handlers:
         h.setFormatter(logging.Formatter("mifi: %(message)s"))
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # not each migration step
     print(f"mifi: serving http://{settings.host}:{settings.port}"
           f"{' (demo team, password demo)' if settings.demo else ''}", file=sys.stderr)
     serve(settings)
