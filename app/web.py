@@ -222,6 +222,9 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api") or request.url.path == "/healthz"
 
 
+#: FastAPI's answer when a form cannot be parsed; a text field over Starlette's 1 MB gives
+#: "Part (or Field) exceeded maximum size of 1024KB."
+FORM_UNREADABLE = "There was an error parsing the body"
 DISK_FULL = {"SQLITE_FULL", "SQLITE_IOERR_WRITE", "53100"}  # SQLite names, PostgreSQL's SQLSTATE
 
 
@@ -256,9 +259,13 @@ def _error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
         titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed"}
+        detail = exc.detail if exc.status_code != 404 else ""
+        if exc.status_code == 400 and (detail == FORM_UNREADABLE or "exceeded maximum size" in str(detail)):
+            detail = ("The form could not be read. If you pasted a very long conversation (over "
+                      "1 MB of text), upload it as a file instead.")
         return render(request, "error.html", {"status": exc.status_code,
                                               "title": titles.get(exc.status_code, "Something went wrong"),
-                                              "detail": exc.detail if exc.status_code != 404 else ""},
+                                              "detail": detail},
                       status_code=exc.status_code)
 
     @app.exception_handler(OperationalError)

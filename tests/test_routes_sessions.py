@@ -127,6 +127,18 @@ def test_a_bad_upload_is_reported_beside_the_file_field(client, make_user):
     assert "not supported" in soup(r).select_one("#file-error").text
 
 
+def test_typed_text_over_the_form_limit_says_to_upload_a_file(client, make_user, db):
+    make_user("pat")
+    csrf = login(client, "pat")
+    data = {"csrf_token": csrf, "session_date": date.today().isoformat(), "family_ref": "FAM-2",
+            "change_goals": "school", "setting": "video", "visibility": "private",
+            "text": "SW: How are the mornings?\n" * 45_000}  # about 1.2 MB typed
+    r = client.post("/sessions", data=data, files={"file": ("", b"", "application/octet-stream")})
+    assert r.status_code == 400
+    assert "upload it as a file instead" in soup(r).select_one("main").text
+    assert db.exec(select(Session)).first() is None
+
+
 def test_adding_needs_the_csrf_token(client, make_user):
     make_user("pat")
     csrf = login(client, "pat")
