@@ -137,10 +137,12 @@ def _code(args: argparse.Namespace) -> int:
 
     # A large file: start a worker process first of all, so that its start-up (importing the
     # pipeline, loading the model) overlaps ours; it codes the later sessions (app.batch).
-    worker: batch.Worker | None = None
+    path = None if args.path == "-" else Path(args.path)
+    if path is not None and not path.is_file():
+        return _fail(f"{args.path}: no such file")
     max_bytes = int(args.max_size * 1_000_000)
-    if args.path != "-" and Path(args.path).is_file() and \
-            batch.worth_a_worker(min(Path(args.path).stat().st_size, max_bytes + 1), args.jobs):
+    worker: batch.Worker | None = None
+    if path is not None and batch.worth_a_worker(min(path.stat().st_size, max_bytes + 1), args.jobs):
         worker = batch.Worker(args.scheme, args.model)
 
     from app.parsers import read_text, read_transcripts
@@ -149,13 +151,10 @@ def _code(args: argparse.Namespace) -> int:
 
     try:
         scheme = load_scheme(args.scheme)
-        if args.path == "-":  # a character is at least a byte: more than max_bytes is too many
+        if path is None:  # a character is at least a byte: more than max_bytes is too many
             transcripts = [read_text(sys.stdin.read(max_bytes + 1), practitioner=args.practitioner,
                                      max_bytes=max_bytes)]
         else:
-            path = Path(args.path)
-            if not path.is_file():
-                return _fail(f"{args.path}: no such file")
             transcripts = read_transcripts(path, max_bytes=max_bytes, practitioner=args.practitioner)
     except (TranscriptError, SchemeError) as e:
         if worker is not None:

@@ -33,12 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.parsers import parse_csv, parse_docx, parse_srt, parse_txt, parse_vtt, read_bytes, read_text  # noqa: E402
 from app.transcript import Transcript, TranscriptError  # noqa: E402
-from tests.test_parsers_properties import AWKWARD_PIECES  # noqa: E402  (the same awkward pieces)
+from tests.test_parsers_properties import AWKWARD_PIECES, STRAY  # noqa: E402  (the same pieces and check)
 
 SAMPLES = {p.name: p.read_bytes() for p in sorted((ROOT / "fixtures" / "samples").iterdir())
            if p.name != "README.md"}
 SUFFIXES = ["", ".txt", ".md", ".docx", ".vtt", ".srt", ".csv"]
-STRAY = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 AWKWARD = [*AWKWARD_PIECES, "How are the mornings? ", "I want him in school. "]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1", "utf-32"]
 

@@ -41,7 +41,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.web_speed import free_port  # noqa: E402
+from app.batch import usable_cpus  # noqa: E402
+from benchmarks.web_speed import free_port, wait_until_serving  # noqa: E402
 
 PASSWORD = "a long load-test password"
 TEAMS = 5
@@ -149,15 +150,7 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the server did not start:\n" + log.read_text()[-2000:])
+    return wait_until_serving(proc, port, log)
 
 
 # The users ------------------------------------------------------------------------------------
@@ -271,8 +264,7 @@ def ms(values: list[float], q: int) -> str:
 def report(figures: Figures, elapsed: float, args: argparse.Namespace, backend: str, db_errors: int) -> int:
     every = [v for vs in figures.latencies.values() for v in vs]
     errors = sum(len(v) for v in figures.errors.values())
-    cpus = os.cpu_count()
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
+    cpus, usable = os.cpu_count(), usable_cpus()
     print(f"machine: {cpus} CPUs ({usable} usable), {platform.machine()}, {platform.system()} "
           f"{platform.release()}, Python {platform.python_version()}, load average at end "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (client and server share the CPUs)")

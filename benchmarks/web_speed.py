@@ -43,15 +43,21 @@ def start_server(db: Path, port: int, page_cache: bool = True) -> subprocess.Pop
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--demo", "--db", str(db),
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)
+    return wait_until_serving(proc, port)
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int, log: Path | None = None) -> subprocess.Popen:
+    """Return the server process once /healthz answers (2 minutes at most); else stop it and
+    end the benchmark, with the end of its log if there is one."""
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return proc
         except httpx.HTTPError:
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit("the server did not start" + (":\n" + log.read_text()[-2000:] if log else ""))
 
 
 def login(client: httpx.Client, base: str, username: str = "practitioner1") -> str:

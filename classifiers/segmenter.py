@@ -115,9 +115,10 @@ def split_utterances(texts: Iterable[str]) -> list[list[tuple[int, int]]]:
     nlp = segmenter()
     # A lone surrogate becomes U+FFFD, one character for one, so offsets stay the same.
     texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
+    single = [_one_sentence(t) for t in texts]
     out: list[list[tuple[int, int]]] = [
-        [(0, len(t))] if _one_sentence(t) and _HAS_WORD.search(t) else [] for t in texts]
-    pieces = [(i, offset, piece) for i, text in enumerate(texts) if not _one_sentence(text)
+        [(0, len(t))] if one and _HAS_WORD.search(t) else [] for t, one in zip(texts, single)]
+    pieces = [(i, offset, piece) for i, (text, one) in enumerate(zip(texts, single)) if not one
               for offset, piece in _chunks(text)]
     # The texts are at hand, so skip the component's Doc.text (rebuilt from every token).
     docs = nlp.pipe([p for _, _, p in pieces], batch_size=256, disable=["mifi_utterances_v1"])
