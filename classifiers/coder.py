@@ -28,11 +28,14 @@ CODE_NAMES = {
     "CONFRONT": "Confront", "NC": "No code", "CHANGE": "Change talk",
     "SUSTAIN": "Sustain talk", "NEUTRAL": "Neutral",
 }
-_OPEN = re.compile(r"^(?:\W*(?:so|and|okay|ok|well|um|uh|yeah|right|now|but)\b[\s,]*)*"
-                   r"(?:what(?!\s+(?:time|age|day|date|year|number|dose|kind|sort|type)\b)|how"
+_OPEN = re.compile(r"^\W*(?:(?:so|and|okay|ok|well|um|uh|yeah|right|now|but|then)\b[\s,]*)*"
+                   r"(?:what(?!\s+(?:time|age|day|date|year|number|dose|grade)\b)|how"
                    r"(?!\s+(?:many|much|long|often|old|far|soon)\b)|why|in what way|tell me|"
-                   r"describe|talk about|say more|walk me through|help me understand|"
+                   r"describe|talk about|say more|(?:walk|talk) me through|help me understand|"
+                   r"where (?:does (?:that|it) leave|would you|do you (?:think|see|want)|could you|"
+                   r"(?:have|'ve) you got to|did you get to|you'd got to)|"
                    r"i(?:'m)? (?:wonder|curious))", re.I)
+_SCALE = re.compile(r"\b(?:out of (?:ten|10)|on a scale|scale of)\b", re.I)
 _TALK_KINDS = [
     ("taking_steps", re.compile(r"\b(?:i've (?:started|stopped|cut|been|tried|booked|rung|called|gone|"
                                 r"made|done|managed)|i (?:started|stopped|cut down|tried|booked|rang|"
@@ -111,8 +114,9 @@ class Coder:
                     other = "client" if turn.role == "practitioner" else "practitioner"
                     previous = last.get(other, "")
                     for i, (a, b) in enumerate(spans[k]):
+                        before = turn.text[slice(*spans[k][i - 1])] if i else ""
                         records.append(UtteranceInContext(turn.text[a:b], turn.role, previous,
-                                                          i, len(spans[k])))
+                                                          i, len(spans[k]), before))
                         where.append((k, a, b))
                     if spans[k]:
                         last[turn.role] = turn.text
@@ -189,8 +193,10 @@ def _join_interrupted(conv: Sequence[TurnInput], turns: list[list[Utterance]]) -
 
 def _subtype(code: str, text: str) -> str:
     if code == "Q":
-        last_clause = re.split(r"[,;:]", text)[-1]
-        return "open" if _OPEN.search(text) or _OPEN.search(last_clause) else "closed"
+        if _SCALE.search(text):
+            return "closed"
+        clauses = re.split(r"[,;:]", text)
+        return "open" if any(_OPEN.search(c) for c in clauses) else "closed"
     if code in ("CHANGE", "SUSTAIN"):
         return next((kind for kind, rx in _TALK_KINDS if rx.search(text)), "")
     return ""

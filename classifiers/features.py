@@ -24,6 +24,7 @@ class UtteranceInContext:
     previous_turn: str = ""  # the other speaker's last turn before this one
     index: int = 0  # position of the utterance in its turn
     count: int = 1  # utterances in the turn
+    before: str = ""  # the same speaker's previous utterance in this turn
 
 
 _WORD = re.compile(r"[a-z']+")
@@ -58,6 +59,14 @@ _CUES = {
     "but": r"\bbut\b",
     "change_words": r"\b(?:stop|quit|cut down|cut back|reduce|less|change|different|better|healthier|safer|give up|get help)\b",
 }
+# What the practitioner's last sentence asked for, which colours the client's answer.
+_ASKS = {
+    "asks_change": r"\b(?:reasons?|benefits?|better|worr\w*|concern\w*|downsides?|not so good|costs?|costing|what would be different|important|importance|confident|confidence|ready|change)\b",
+    "asks_good_side": r"\b(?:good things|like about|enjoy|get out of|gives? you|helps? you|hard(?:est)?|gets? in the way|difficult|worst)\b",
+    "asks_plan": r"\b(?:plan|next step|going to do|what will you|how will you|first step|could you|might you|try)\b",
+}
+_ASK_PATTERNS = {name: re.compile(rx) for name, rx in _ASKS.items()}
+_LAST_SENTENCE = re.compile(r"[^.?!]+[.?!]*\s*$")
 # Matched against lower-cased text, so without re.IGNORECASE (several times faster).
 _CUE_PATTERNS = {name: re.compile(rx) for name, rx in _CUES.items()}
 
@@ -89,7 +98,25 @@ def hand_features(u: UtteranceInContext) -> dict[str, float]:
         f["overlap_any"] = 1.0 if shared else 0.0
     else:
         f["no_previous"] = 1.0 if not theirs else 0.0
+    if "cue:q_mark" in f and "cue:wh_start" not in f and "cue:aux_start" not in f:
+        # "So you'd rather keep the weekends free?": a short check is usually a question,
+        # a long restatement of the client's words a reflection said with rising tone.
+        size = "short" if len(words) <= 6 else "long"
+        f[f"declarative_question:{size}"] = 1.0
+        if f.get("overlap_any"):
+            f[f"declarative_question:{size}:restating"] = 1.0
+    if u.role == "client" and u.previous_turn:
+        last = _LAST_SENTENCE.search(u.previous_turn.lower())
+        for k, p in _ASK_PATTERNS.items():
+            if last and p.search(last.group()):
+                f[f"prev:{k}"] = 1.0
     f["prev_question"] = 1.0 if u.previous_turn.rstrip().endswith("?") else 0.0
+    if u.before:
+        before = u.before.strip()
+        f["before_question"] = 1.0 if before.endswith("?") else 0.0
+        f["before_short"] = 1.0 if len(_WORD.findall(before.lower())) <= 3 else 0.0
+        if mine and content_words(before) & mine:
+            f["before_overlap"] = 1.0
     for rule in matching_rules(text, u.role):
         f[f"rule:{rule.id}"] = 1.0
     return f

@@ -1,3 +1,5 @@
+import pytest
+
 from classifiers.coder import Coder, TurnInput
 
 CONVERSATION = [
@@ -44,3 +46,18 @@ def test_conversations_are_coded_independently_in_one_batch():
     both = coder.code([CONVERSATION, CONVERSATION[:2]])
     assert len(both) == 2 and len(both[1]) == 2
     assert [u.code for u in both[1][0]] == [u.code for u in both[0][0]]
+
+
+@pytest.mark.parametrize("text, subtype", [
+    ("Nan, how's it been for you, watching all this?", "open"),
+    ("Where does that leave you?", "open"),
+    ("Talk me through a normal evening.", "open"),
+    ("So what sort of things have you been doing together?", "open"),
+    ("Where do you live now?", "closed"),
+    ("How many cans was it?", "closed"),
+    ("How confident are you, out of ten?", "closed"),
+    ("Is he in school today?", "closed"),
+])
+def test_question_subtype_follows_what_the_question_invites(text, subtype):
+    coded = Coder.load().code([[TurnInput("practitioner", text)]])[0][0]
+    assert [u.code for u in coded] == ["Q"] and coded[0].subtype == subtype

@@ -1,0 +1,39 @@
+from classifiers.features import UtteranceInContext, hand_features
+
+
+def test_reflection_cues_come_from_the_clients_last_turn():
+    u = UtteranceInContext("You're worried about the mornings.", "practitioner",
+                           "The mornings are the worst, I'm always late.")
+    f = hand_features(u)
+    assert f["overlap_any"] == 1.0 and f["cue:you_start"] == 1.0
+    assert hand_features(UtteranceInContext("You're worried.", "practitioner",
+                                            "It rained all week."))["overlap_any"] == 0.0
+
+
+def test_the_utterance_before_in_the_same_turn_is_seen():
+    alone = hand_features(UtteranceInContext("What happened next?", "practitioner"))
+    after = hand_features(UtteranceInContext("What happened next?", "practitioner", "", 1, 2,
+                                             "Did he come round?"))
+    assert "before_question" not in alone
+    assert after["before_question"] == 1.0
+
+
+def test_declarative_questions_are_told_apart_by_length_and_restating():
+    short = hand_features(UtteranceInContext("Four cans?", "practitioner", "Four cans, maybe."))
+    long = hand_features(UtteranceInContext(
+        "So the drinking helps you switch off after the kids are in bed?", "practitioner",
+        "It's the only way I switch off once the kids are in bed."))
+    asked = hand_features(UtteranceInContext("Do you drink every night?", "practitioner"))
+    assert "declarative_question:short" in short
+    assert "declarative_question:long:restating" in long
+    assert not any(k.startswith("declarative_question") for k in asked)
+
+
+def test_client_answers_know_what_the_practitioner_asked_for():
+    why = UtteranceInContext("Money, for one.", "client", "Okay. What are your reasons for cutting down?")
+    good = UtteranceInContext("It helps me relax.", "client", "What do you like about smoking?")
+    assert hand_features(why).get("prev:asks_change") == 1.0
+    assert hand_features(good).get("prev:asks_good_side") == 1.0
+    assert "prev:asks_change" not in hand_features(good)
+    practitioner = UtteranceInContext("Money.", "practitioner", "What are your reasons?")
+    assert not any(k.startswith("prev:") for k in hand_features(practitioner))
