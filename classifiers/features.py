@@ -66,7 +66,7 @@ _ASKS = {
     "asks_plan": r"\b(?:plan|next step|going to do|what will you|how will you|first step|could you|might you|try)\b",
 }
 _ASK_PATTERNS = {name: re.compile(rx) for name, rx in _ASKS.items()}
-_LAST_SENTENCE = re.compile(r"[^.?!]+[.?!]*\s*$")
+_SENTENCE_END = re.compile(r"[.?!]+\s+")
 # Matched against lower-cased text, so without re.IGNORECASE (several times faster).
 _CUE_PATTERNS = {name: re.compile(rx) for name, rx in _CUES.items()}
 
@@ -74,6 +74,13 @@ _CUE_PATTERNS = {name: re.compile(rx) for name, rx in _CUES.items()}
 @lru_cache(maxsize=4096)
 def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2)
+
+
+@lru_cache(maxsize=4096)
+def _asked_for(previous_turn: str) -> tuple[str, ...]:
+    """What the last sentence of the practitioner's turn asked the client for."""
+    last = _SENTENCE_END.split(previous_turn.strip().lower())[-1]
+    return tuple(k for k, p in _ASK_PATTERNS.items() if p.search(last))
 
 
 def hand_features(u: UtteranceInContext) -> dict[str, float]:
@@ -106,10 +113,8 @@ def hand_features(u: UtteranceInContext) -> dict[str, float]:
         if f.get("overlap_any"):
             f[f"declarative_question:{size}:restating"] = 1.0
     if u.role == "client" and u.previous_turn:
-        last = _LAST_SENTENCE.search(u.previous_turn.lower())
-        for k, p in _ASK_PATTERNS.items():
-            if last and p.search(last.group()):
-                f[f"prev:{k}"] = 1.0
+        for k in _asked_for(u.previous_turn):
+            f[f"prev:{k}"] = 1.0
     f["prev_question"] = 1.0 if u.previous_turn.rstrip().endswith("?") else 0.0
     if u.before:
         before = u.before.strip()
