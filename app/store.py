@@ -154,6 +154,21 @@ def _score(turns: list[StoredTurn], ratings: Mapping[str, HumanRating], scheme: 
 
 
 def _touch(db: DbSession, stored: StoredSession, scheme: Scheme) -> None:
+    """Rescore from what is stored now, this change included, under a lock on the session
+    row: another worker's correction committed since this request loaded the session is
+    counted too, so the stored summary never falls one change behind."""
+    db.flush()
+    db.exec(select(Session.id).where(Session.id == stored.session.id).with_for_update()).one()
+    fresh = {"populate_existing": True}  # read committed rows, not this session's cached copies
+    utts = db.exec(select(UtteranceRecord).where(UtteranceRecord.session_id == stored.session.id)
+                   .execution_options(**fresh)).all()
+    by_turn: dict[int, list[UtteranceRecord]] = {}
+    for u in sorted(utts, key=lambda u: (u.turn_id, u.position)):
+        by_turn.setdefault(u.turn_id, []).append(u)
+    for t in stored.turns:
+        t.utterances = by_turn.get(t.record.id, [])
+    stored.ratings = {r.global_id: r for r in db.exec(
+        select(HumanRating).where(HumanRating.session_id == stored.session.id).execution_options(**fresh))}
     stored.scores = _score(stored.turns, stored.ratings, scheme)
     s = stored.session
     s.summary_json = json.dumps(summary(stored.scores))

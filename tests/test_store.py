@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 import pytest
@@ -62,6 +63,31 @@ def test_correction_keeps_the_automatic_code_and_rescores(db, coder, make_user):
     assert again.session.revision == 1
     history = db.exec(select(Correction)).one()
     assert (history.previous_code, history.code, history.user_id) == ("Q", "CR", owner.id)
+
+
+def test_corrections_from_two_workers_both_count_in_the_stored_summary(db, engine, coder, make_user):
+    from sqlmodel import Session as DbSession
+
+    from app.exports import summary
+
+    owner = make_user("pat")
+    sid = stored_session(db, coder, owner).session.id
+    db.close()
+    with DbSession(engine) as a, DbSession(engine) as b:  # two workers, each with its own view
+        in_a = store.load_session(a, session=a.get(Session, sid), scheme=SCHEME)
+        in_b = store.load_session(b, session=b.get(Session, sid), scheme=SCHEME)
+        questions = [u.id for t in in_a.turns for u in t.utterances if u.auto_code == "Q"]
+        first, second = questions[0], questions[1]
+        store.correct_utterance(b, stored=in_b, utterance=in_b.utterance(second)[1],
+                                user=b.get(type(owner), owner.id), code="CR", scheme=SCHEME)
+        store.correct_utterance(a, stored=in_a, utterance=in_a.utterance(first)[1],
+                                user=a.get(type(owner), owner.id), code="CR", scheme=SCHEME)
+    with DbSession(engine) as check:
+        s = check.get(Session, sid)
+        now = store.load_session(check, session=s, scheme=SCHEME)
+        assert {now.utterance(first)[1].code, now.utterance(second)[1].code} == {"CR"}
+        assert json.loads(s.summary_json) == json.loads(json.dumps(summary(now.scores)))
+        assert s.revision == 2
 
 
 def test_choosing_the_automatic_code_again_undoes_the_correction(db, coder, make_user):
