@@ -1,6 +1,7 @@
-"""Take the README's screenshots of the demo: the session page and the supervision feedback.
+"""Take the README's screenshots of the demo: a practitioner's progress page, the session page
+and the supervision feedback.
 
-    python docs/screenshots.py        # writes docs/session.png and docs/feedback.png
+    python docs/screenshots.py        # writes docs/progress.png, session.png and feedback.png
 
 Starts the demo app on a free localhost port with a throwaway database and drives Debian's
 Chromium (/usr/bin/chromium) with Playwright.
@@ -32,7 +33,8 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(demo=True, db_path=Path(tmp) / "demo.db", port=port)
+        settings = Settings(demo=True, db_path=Path(tmp) / "demo.db", port=port,
+                            model_dir=Path(tmp) / "models")
         server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                                                log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -47,7 +49,9 @@ def main() -> None:
             page.get_by_label("Username").fill("practitioner1")
             page.get_by_label("Password").fill("demo")
             page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(base + "/sessions")
+            page.wait_for_url(base + "/progress")  # a practitioner's home page
+            page.screenshot(path=str(ROOT / "docs" / "progress.png"))
+            page.goto(base + "/sessions")
             page.locator("tbody tr a").first.click()
             page.locator("#transcript li.utt a.chip").nth(1).click()
             page.locator("form.correct").wait_for()
@@ -57,7 +61,7 @@ def main() -> None:
             browser.close()
         server.should_exit = True
         thread.join(timeout=10)
-    print("wrote docs/session.png and docs/feedback.png")
+    print("wrote docs/progress.png, docs/session.png and docs/feedback.png")
 
 
 if __name__ == "__main__":
