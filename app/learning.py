@@ -340,6 +340,18 @@ def promote(db: DbSession, settings: Any, version: ModelVersion, *, by: str) -> 
     return version
 
 
+def use_shipped(db: DbSession, settings: Any) -> None:
+    """Go back to the model shipped with MI Fidelity: no version is active any more (the
+    versions stay listed, and any of them can be built against or promoted again)."""
+    if active_version(db) is None:
+        raise LearningError("the shipped model is already the one in use")
+    for other in db.exec(select(ModelVersion).where(ModelVersion.active)):
+        other.active = False
+        db.add(other)
+    _write_active(settings.models_dir, None)
+    db.commit()
+
+
 def parsed(version: ModelVersion) -> dict[str, Any]:
     """A version's figures and training summary, for pages and the command line."""
     return {"figures": json.loads(version.figures_json or "{}"),

@@ -80,6 +80,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/admin/models/build"): {"admin"},
     ("POST", "/admin/models/build"): {"admin"},
     ("POST", "/admin/models/{version_id}/promote"): {"admin"},
+    ("POST", "/admin/models/shipped"): {"admin"},
 }
 # Not called where allowed (the dependency check above still covers them): building a model
 # takes minutes, and there is no model version to promote in this small world.

@@ -48,6 +48,7 @@ def test_only_admins_see_the_page_or_act(client, make_user, role):
     assert client.get("/admin/models/build", headers={"HX-Request": "true"}).status_code == 404
     assert client.post("/admin/models/build", data={"csrf_token": csrf}).status_code == 404
     assert client.post("/admin/models/1/promote", data={"csrf_token": csrf}).status_code == 404
+    assert client.post("/admin/models/shipped", data={"csrf_token": csrf}).status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_login(client):
@@ -131,3 +132,26 @@ def test_build_errors_are_shown(client, app, make_user):
     app.state.model_job.thread.join(timeout=30)
     r = client.get("/admin/models")
     assert "no reviewed sessions yet" in BeautifulSoup(r.text, "html.parser").select_one("#build").text
+
+
+def test_the_admin_can_go_back_to_the_shipped_model(client, app, engine, make_user, coder, settings):
+    admin = make_user("root", role="admin", team="")
+    _reviewed_sessions(engine, coder, make_user("pat"))
+    with DbSession(engine) as db:
+        row = learning.build_candidate(db, settings, built_by="root")
+        learning.promote(db, settings, row, by="root")
+        version = row.version
+    csrf = sign_in(client, admin.username)
+    page = BeautifulSoup(client.get("/admin/models").text, "html.parser")
+    assert page.select_one('form[action="/admin/models/shipped"] button')
+    r = client.post("/admin/models/shipped", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/models?shipped=1"
+    assert learning.model_for_coding(settings) is None  # the shipped model codes new sessions
+    assert app.state.coder.model_version != version
+    with DbSession(engine) as db:
+        assert learning.active_version(db) is None and learning.versions(db)[0].version == version
+    page = BeautifulSoup(client.get("/admin/models?shipped=1").text, "html.parser")
+    assert "shipped model again" in page.select_one('[role="status"]').text
+    assert page.select_one('form[action="/admin/models/shipped"]') is None
+    again = client.post("/admin/models/shipped", data={"csrf_token": csrf})
+    assert again.status_code == 409 and "already" in again.text

@@ -30,7 +30,7 @@ def _context(request: Request, db: Any, settings: Any, **extra: Any) -> dict[str
     return {"versions": [(v, learning.parsed(v)) for v in rows],
             "current": learning.current_version(db, settings), "job": _job(request),
             "reviewed": len(learning.reviewed_session_ids(db)), "roles": ("practitioner", "client"),
-            "models_dir": settings.models_dir, **extra}
+            "models_dir": settings.models_dir, "active": any(v.active for v in rows), **extra}
 
 
 @router.get("/admin/models", dependencies=[AdminOnly])
@@ -74,3 +74,15 @@ async def promote(request: Request, version_id: int, db: SessionDep, settings: S
                       _context(request, db, settings, error=str(e)), status_code=409)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))  # new sessions use it
     return RedirectResponse("/admin/models?promoted=1", status_code=303)
+
+
+@router.post("/admin/models/shipped", dependencies=[AdminOnly, Protected])
+async def use_shipped(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
+    """Code new sessions with the shipped model again (a promoted version turned out worse)."""
+    try:
+        learning.use_shipped(db, settings)
+    except learning.LearningError as e:
+        return render(request, "model_versions.html",
+                      _context(request, db, settings, error=str(e)), status_code=409)
+    request.app.state.coder = Coder.load(learning.model_for_coding(settings))
+    return RedirectResponse("/admin/models?shipped=1", status_code=303)
