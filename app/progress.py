@@ -74,6 +74,8 @@ class GoalProgress:
 
     @property
     def status(self) -> str:
+        if self.goal.achieved:
+            return "Closed as met in supervision"
         if not self.measured:
             return "Talked through in supervision"
         if not self.later:
@@ -116,6 +118,7 @@ def progress(db: DbSession, *, viewer: User, practitioner: User, scheme: Scheme)
             gp.values = [(d, v) for d, v in later if v is not None]
             gp.latest = gp.values[-1][1] if gp.values else None
         goals.append(gp)
+    goals.sort(key=lambda gp: gp.goal.achieved)  # open goals first, each group newest first
     return Progress(practitioner, sessions[::-1], trends, goals,
                     notes(db, practitioner_ids=[practitioner.id]))
 
@@ -136,6 +139,24 @@ def add_goal(db: DbSession, *, practitioner: User, supervisor: User, text: str, 
     db.add(goal)
     db.commit()
     db.refresh(goal)
+    return goal
+
+
+GOAL_ACTIONS = ("close", "reopen", "remove")
+
+
+def change_goal(db: DbSession, *, practitioner: User, goal_id: int, action: str) -> Goal | None:
+    """Close a goal as met, reopen it, or remove one set by mistake; None if the practitioner
+    has no such goal."""
+    goal = db.get(Goal, goal_id)
+    if goal is None or goal.practitioner_id != practitioner.id or action not in GOAL_ACTIONS:
+        return None
+    if action == "remove":
+        db.delete(goal)
+    else:
+        goal.achieved = action == "close"
+        db.add(goal)
+    db.commit()
     return goal
 
 

@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/progress"): {"owner", "colleague"},
     ("GET", "/progress/{user_id}"): {"owner", "supervisor"},  # the owner's progress page
     ("POST", "/progress/{user_id}/goals"): {"supervisor"},
+    ("POST", "/progress/{user_id}/goals/change"): {"supervisor"},
     ("POST", "/progress/{user_id}/notes"): {"supervisor"},
     ("GET", "/team"): {"supervisor", "other_supervisor"},
     ("GET", "/trainer"): {"trainer"},

@@ -177,3 +177,48 @@ def test_a_trainer_is_not_offered_to_add_a_session(client, make_user):
     page = soup(client.get("/sessions"))
     assert not page.select("a[href='/sessions/new']")
     assert "MI trainers" in page.select_one(".empty").text
+
+
+def test_supervisor_closes_reopens_and_removes_goals(client, make_user, db):
+    pat, _ = team_with_sessions(client, make_user, db)
+    csrf = as_user(client, "sup")
+    for text in ("Ask permission first", "Reflect before the next question"):
+        client.post(f"/progress/{pat.id}/goals", data={"csrf_token": csrf, "text": text})
+    first, second = [g.id for g in db.exec(select(Goal).order_by(Goal.id)).all()]
+
+    def change(goal_id, action):  # noqa: ANN001, ANN202
+        return client.post(f"/progress/{pat.id}/goals/change", follow_redirects=False,
+                           data={"csrf_token": csrf, "goal_id": str(goal_id), "action": action})
+
+    assert change(first, "close").status_code == 303
+    page = soup(client.get(f"/progress/{pat.id}"))
+    rows = page.select("#goals tbody tr")
+    assert [r["data-goal"] for r in rows] == [str(second), str(first)]  # open goals first
+    assert "Closed as met" in rows[1].select_one(".goal-status").text
+    assert rows[1].select_one('button[value="reopen"]') and rows[0].select_one('button[value="close"]')
+    change(first, "reopen")
+    db.expire_all()
+    assert not db.get(Goal, first).achieved
+    assert change(second, "remove").status_code == 303
+    db.expire_all()
+    assert db.get(Goal, second) is None
+    assert change(second, "close").status_code == 404  # gone
+    bad = client.post(f"/progress/{pat.id}/goals/change", data={"csrf_token": csrf, "action": "explode"})
+    assert bad.status_code == 422 and soup(bad).select_one("#goals .error-message")
+    # the practitioner sees the status but cannot change it
+    as_user(client, pat.username)
+    own = soup(client.get("/progress"))
+    assert own.select_one("#goals tbody tr") and not own.select_one("form.goal-change")
+
+
+def test_a_goal_of_another_practitioner_is_not_found(client, make_user, db):
+    pat, _ = team_with_sessions(client, make_user, db)
+    csrf = as_user(client, "sup")
+    client.post(f"/progress/{pat.id}/goals", data={"csrf_token": csrf, "text": "Ask permission first"})
+    goal = db.exec(select(Goal)).one().id
+    kim = db.exec(select(User).where(User.username == "kim")).one()  # in the same team
+    r = client.post(f"/progress/{kim.id}/goals/change",
+                    data={"csrf_token": csrf, "goal_id": str(goal), "action": "remove"})
+    assert r.status_code == 404
+    db.expire_all()
+    assert db.get(Goal, goal) is not None

@@ -13,7 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from app import progress
 from app.access import Action
 from app.charts import Series, line_chart
-from app.deps import CurrentUser, ProgressOf, Protected, SchemeDep, SessionDep, SupervisedBy, authorized
+from app.deps import (CurrentUser, NotFound, ProgressOf, Protected, SchemeDep, SessionDep, SupervisedBy,
+                      authorized)
 from app.models import Role, User
 from app.web import render
 
@@ -83,6 +84,19 @@ async def add_goal(request: Request, practitioner: SupervisedBy, db: SessionDep,
         return _page(request, db, user, practitioner, scheme, errors=errors, status=422)
     progress.add_goal(db, practitioner=practitioner, supervisor=user, text=text, agreed_on=day,
                       score_id=score_id, target=value)
+    return RedirectResponse(f"/progress/{practitioner.id}#goals", status_code=303)
+
+
+@router.post("/progress/{user_id}/goals/change", dependencies=[Protected])
+async def change_goal(request: Request, practitioner: SupervisedBy, db: SessionDep, user: CurrentUser,
+                      scheme: SchemeDep, goal_id: Annotated[str, Form()] = "",
+                      action: Annotated[str, Form()] = "") -> Response:
+    """Close a goal as met, reopen it, or remove one set by mistake."""
+    if not goal_id.isdigit() or action not in progress.GOAL_ACTIONS:
+        return _page(request, db, user, practitioner, scheme, status=422,
+                     errors={"goal_change": "Choose a goal and whether to close, reopen or remove it."})
+    if progress.change_goal(db, practitioner=practitioner, goal_id=int(goal_id), action=action) is None:
+        raise NotFound()
     return RedirectResponse(f"/progress/{practitioner.id}#goals", status_code=303)
 
 
