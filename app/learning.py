@@ -352,6 +352,19 @@ def use_shipped(db: DbSession, settings: Any) -> None:
     db.commit()
 
 
+def remove_version(db: DbSession, settings: Any, version: ModelVersion) -> None:
+    """Delete a version that is not in use, with its files (each is a few megabytes).
+    Sessions it coded keep their codes and the version's name."""
+    if version.active:
+        raise LearningError(f"{version.version} is the active model: use another model first")
+    folder = settings.models_dir.resolve()
+    target = (folder / version.path).resolve().parent
+    db.delete(version)
+    db.commit()
+    if target != folder and target.is_relative_to(folder):
+        shutil.rmtree(target, ignore_errors=True)
+
+
 def parsed(version: ModelVersion) -> dict[str, Any]:
     """A version's figures and training summary, for pages and the command line."""
     return {"figures": json.loads(version.figures_json or "{}"),

@@ -82,12 +82,14 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/admin/models/build"): {"admin"},
     ("POST", "/admin/models/{version_id}/promote"): {"admin"},
     ("POST", "/admin/models/shipped"): {"admin"},
+    ("POST", "/admin/models/{version_id}/remove"): {"admin"},
 }
 # Not called where allowed (the dependency check above still covers them): building a model
 # takes minutes, and there is no model version to promote in this small world.
 # Deleting is not called where allowed either (the world would lose its sessions): test_delete.py
 # deletes for real.
 NOT_CALLED_WHEN_ALLOWED = {("POST", "/admin/models/build"), ("POST", "/admin/models/{version_id}/promote"),
+                           ("POST", "/admin/models/{version_id}/remove"),
                            ("POST", "/sessions/{session_id}/delete"), ("DELETE", "/api/sessions/{session_id}")}
 
 

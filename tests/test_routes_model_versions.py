@@ -49,6 +49,7 @@ def test_only_admins_see_the_page_or_act(client, make_user, role):
     assert client.post("/admin/models/build", data={"csrf_token": csrf}).status_code == 404
     assert client.post("/admin/models/1/promote", data={"csrf_token": csrf}).status_code == 404
     assert client.post("/admin/models/shipped", data={"csrf_token": csrf}).status_code == 404
+    assert client.post("/admin/models/1/remove", data={"csrf_token": csrf}).status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_login(client):
@@ -155,3 +156,26 @@ def test_the_admin_can_go_back_to_the_shipped_model(client, app, engine, make_us
     assert page.select_one('form[action="/admin/models/shipped"]') is None
     again = client.post("/admin/models/shipped", data={"csrf_token": csrf})
     assert again.status_code == 409 and "already" in again.text
+
+
+def test_a_version_not_in_use_can_be_removed_with_its_files(client, engine, make_user, coder, settings):
+    admin = make_user("root", role="admin", team="")
+    _reviewed_sessions(engine, coder, make_user("pat"))
+    with DbSession(engine) as db:
+        kept = learning.build_candidate(db, settings, built_by="root")
+        learning.promote(db, settings, kept, by="root")
+        old = learning.build_candidate(db, settings, built_by="root")
+        kept_id, old_id = kept.id, old.id
+        kept_file, old_file = settings.models_dir / kept.path, settings.models_dir / old.path
+    csrf = sign_in(client, admin.username)
+    page = BeautifulSoup(client.get("/admin/models").text, "html.parser")
+    assert page.select_one(f'form[action="/admin/models/{old_id}/remove"]')
+    assert page.select_one(f'form[action="/admin/models/{kept_id}/remove"]') is None  # the active one
+    r = client.post(f"/admin/models/{old_id}/remove", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/models?removed=1"
+    assert not old_file.parent.exists() and kept_file.is_file()
+    assert client.post(f"/admin/models/{old_id}/remove", data={"csrf_token": csrf}).status_code == 404
+    refused = client.post(f"/admin/models/{kept_id}/remove", data={"csrf_token": csrf})
+    assert refused.status_code == 409 and "active model" in refused.text
+    with DbSession(engine) as db:
+        assert [v.id for v in learning.versions(db)] == [kept_id]

@@ -86,3 +86,17 @@ async def use_shipped(request: Request, db: SessionDep, settings: SettingsDep) -
                       _context(request, db, settings, error=str(e)), status_code=409)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))
     return RedirectResponse("/admin/models?shipped=1", status_code=303)
+
+
+@router.post("/admin/models/{version_id}/remove", dependencies=[AdminOnly, Protected])
+async def remove(request: Request, version_id: int, db: SessionDep, settings: SettingsDep) -> Response:
+    """Delete a version that is not in use, with its files."""
+    version = db.get(ModelVersion, version_id)
+    if version is None:
+        raise NotFound()
+    try:
+        learning.remove_version(db, settings, version)
+    except learning.LearningError as e:
+        return render(request, "model_versions.html",
+                      _context(request, db, settings, error=str(e)), status_code=409)
+    return RedirectResponse("/admin/models?removed=1", status_code=303)
