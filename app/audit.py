@@ -47,6 +47,13 @@ class Event(StrEnum):
     trainer_export = "trainer.export"        # pseudonymous scores, no text
     purge = "purge"                          # `mifi purge` removed a session's text
     audit_export = "audit.export"
+    goal_add = "goal.add"                    # supervision goals and notes: ids only, no wording
+    goal_change = "goal.change"
+    note_add = "note.add"
+    model_build = "model.build"              # which model codes new sessions
+    model_promote = "model.promote"
+    model_shipped = "model.shipped"
+    model_remove = "model.remove"
 
 
 @dataclass(frozen=True)

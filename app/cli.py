@@ -252,7 +252,7 @@ def _train_from_db(args: argparse.Namespace) -> int:
 
     from sqlmodel import Session as DbSession
 
-    from app import learning
+    from app import audit, learning
     from app.db import init_db, make_engine
     from classifiers.corpus import CorpusError
 
@@ -279,6 +279,7 @@ def _train_from_db(args: argparse.Namespace) -> int:
             print(f"kept the current model {row.baseline_version}")
             return 0
         learning.promote(db, settings, row, by=who)
+        audit.record(db, audit.COMMAND_LINE, audit.Event.model_promote, detail=row.version, commit=True)
         print(f"promoted {row.version}: {settings.models_dir / row.path}")
     return 0
 

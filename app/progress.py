@@ -145,19 +145,22 @@ def add_goal(db: DbSession, *, practitioner: User, supervisor: User, text: str, 
 GOAL_ACTIONS = ("close", "reopen", "remove")
 
 
-def change_goal(db: DbSession, *, practitioner: User, goal_id: int, action: str) -> Goal | None:
-    """Close a goal as met, reopen it, or remove one set by mistake; None if the practitioner
-    has no such goal."""
+def goal_of(db: DbSession, *, practitioner: User, goal_id: int) -> Goal | None:
+    """The practitioner's goal with this id, if there is one."""
     goal = db.get(Goal, goal_id)
-    if goal is None or goal.practitioner_id != practitioner.id or action not in GOAL_ACTIONS:
-        return None
+    return goal if goal is not None and goal.practitioner_id == practitioner.id else None
+
+
+def change_goal(db: DbSession, *, goal: Goal, action: str) -> None:
+    """Close a goal as met, reopen it, or remove one set by mistake."""
+    if action not in GOAL_ACTIONS:
+        raise ValueError(f"no such change to a goal: {action!r}")
     if action == "remove":
         db.delete(goal)
     else:
         goal.achieved = action == "close"
         db.add(goal)
     db.commit()
-    return goal
 
 
 def add_note(db: DbSession, *, practitioner: User, supervisor: User, text: str,

@@ -242,6 +242,10 @@ def test_mifi_train_from_db_builds_and_promotes(tmp_path, small_corpus, coder, m
     with DbSession(make_engine(f"sqlite:///{db_path}")) as db:
         (row,) = learning.versions(db)
         assert row.active and row.built_by.startswith("command line")
+        from app.models import AuditEvent
+
+        promoted = db.exec(select(AuditEvent).where(AuditEvent.action == "model.promote")).one()
+        assert (promoted.username, promoted.detail) == ("(command line)", row.version)
 
     # mifi code now codes with the active version of that database's model folder
     monkeypatch.setenv("MIFI_DB_PATH", str(db_path))

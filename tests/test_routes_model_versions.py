@@ -179,3 +179,25 @@ def test_a_version_not_in_use_can_be_removed_with_its_files(client, engine, make
     assert refused.status_code == 409 and "active model" in refused.text
     with DbSession(engine) as db:
         assert [v.id for v in learning.versions(db)] == [kept_id]
+
+
+def test_model_changes_are_audited(client, engine, make_user, coder, settings):
+    from sqlmodel import select
+
+    from app.models import AuditEvent
+
+    admin = make_user("root", role="admin", team="")
+    _reviewed_sessions(engine, coder, make_user("pat"))
+    with DbSession(engine) as db:
+        kept = learning.build_candidate(db, settings, built_by="root")
+        old = learning.build_candidate(db, settings, built_by="root")
+        kept_id, kept_version, old_id, old_version = kept.id, kept.version, old.id, old.version
+    csrf = sign_in(client, admin.username)
+    client.post(f"/admin/models/{kept_id}/promote", data={"csrf_token": csrf})
+    client.post("/admin/models/shipped", data={"csrf_token": csrf})
+    client.post(f"/admin/models/{old_id}/remove", data={"csrf_token": csrf})
+    with DbSession(engine) as db:
+        events = [(e.action, e.detail, e.username) for e in db.exec(
+            select(AuditEvent).where(AuditEvent.action.startswith("model.")).order_by(AuditEvent.id))]
+    assert events == [("model.promote", kept_version, "root"), ("model.shipped", "no version active", "root"),
+                      ("model.remove", old_version, "root")]

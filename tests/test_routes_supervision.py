@@ -222,3 +222,23 @@ def test_a_goal_of_another_practitioner_is_not_found(client, make_user, db):
     assert r.status_code == 404
     db.expire_all()
     assert db.get(Goal, goal) is not None
+
+
+def test_goal_and_note_changes_are_audited_without_their_wording(client, make_user, db):
+    from app.models import AuditEvent
+
+    pat, _ = team_with_sessions(client, make_user, db)
+    csrf = as_user(client, "sup")
+    client.post(f"/progress/{pat.id}/goals", data={"csrf_token": csrf, "text": "Ask permission first"})
+    goal = db.exec(select(Goal)).one().id
+    client.post(f"/progress/{pat.id}/goals/change", data={"csrf_token": csrf, "goal_id": str(goal),
+                                                          "action": "close"})
+    client.post(f"/progress/{pat.id}/goals/change", data={"csrf_token": csrf, "goal_id": "999999",
+                                                          "action": "close"})  # not found: no event
+    client.post(f"/progress/{pat.id}/notes", data={"csrf_token": csrf, "text": "Talked about mornings."})
+    events = db.exec(select(AuditEvent).where(AuditEvent.action.in_(["goal.add", "goal.change", "note.add"]))
+                     .order_by(AuditEvent.id)).all()
+    assert [(e.action, e.username) for e in events] == [("goal.add", "sup"), ("goal.change", "sup"),
+                                                        ("note.add", "sup")]
+    assert events[1].detail == f"goal {goal} for user {pat.id}: close"
+    assert not any("permission" in e.detail or "mornings" in e.detail for e in events)

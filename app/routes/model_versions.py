@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app import learning
+from app import audit, learning
 from app.access import Action
-from app.deps import CurrentUser, NotFound, Protected, SessionDep, SettingsDep, authorized
+from app.audit import Event
+from app.deps import ActorDep, CurrentUser, NotFound, Protected, SessionDep, SettingsDep, authorized
 from app.models import ModelVersion
 from app.web import render, wants_fragment
 from classifiers.coder import Coder
@@ -48,13 +49,15 @@ async def build_status(request: Request, db: SessionDep, settings: SettingsDep) 
 
 
 @router.post("/admin/models/build", dependencies=[AdminOnly, Protected])
-async def build(request: Request, db: SessionDep, settings: SettingsDep, user: CurrentUser) -> Response:
+async def build(request: Request, db: SessionDep, settings: SettingsDep, user: CurrentUser,
+                actor: ActorDep) -> Response:
     """Start building a candidate from the corpus plus reviewed sessions, unless one is running."""
     with _start_lock:
         job = _job(request)
         if job is None or job.done:
             request.app.state.model_job = learning.BuildJob().start(
                 request.app.state.engine, settings, built_by=user.username)
+            audit.record(db, actor, Event.model_build, detail="a candidate from reviewed sessions", commit=True)
     if wants_fragment(request):
         return render(request, "model_versions.html", _context(request, db, settings), block="build")
     return RedirectResponse("/admin/models", status_code=303)
@@ -62,7 +65,7 @@ async def build(request: Request, db: SessionDep, settings: SettingsDep, user: C
 
 @router.post("/admin/models/{version_id}/promote", dependencies=[AdminOnly, Protected])
 async def promote(request: Request, version_id: int, db: SessionDep, settings: SettingsDep,
-                  user: CurrentUser) -> Response:
+                  user: CurrentUser, actor: ActorDep) -> Response:
     """Make a candidate the active model, if it was not worse than the current one."""
     version = db.get(ModelVersion, version_id)
     if version is None:
@@ -72,31 +75,36 @@ async def promote(request: Request, version_id: int, db: SessionDep, settings: S
     except learning.LearningError as e:
         return render(request, "model_versions.html",
                       _context(request, db, settings, error=str(e)), status_code=409)
+    audit.record(db, actor, Event.model_promote, detail=version.version, commit=True)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))  # new sessions use it
     return RedirectResponse("/admin/models?promoted=1", status_code=303)
 
 
 @router.post("/admin/models/shipped", dependencies=[AdminOnly, Protected])
-async def use_shipped(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
+async def use_shipped(request: Request, db: SessionDep, settings: SettingsDep, actor: ActorDep) -> Response:
     """Code new sessions with the shipped model again (a promoted version turned out worse)."""
     try:
         learning.use_shipped(db, settings)
     except learning.LearningError as e:
         return render(request, "model_versions.html",
                       _context(request, db, settings, error=str(e)), status_code=409)
+    audit.record(db, actor, Event.model_shipped, detail="no version active", commit=True)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))
     return RedirectResponse("/admin/models?shipped=1", status_code=303)
 
 
 @router.post("/admin/models/{version_id}/remove", dependencies=[AdminOnly, Protected])
-async def remove(request: Request, version_id: int, db: SessionDep, settings: SettingsDep) -> Response:
+async def remove(request: Request, version_id: int, db: SessionDep, settings: SettingsDep,
+                 actor: ActorDep) -> Response:
     """Delete a version that is not in use, with its files."""
     version = db.get(ModelVersion, version_id)
     if version is None:
         raise NotFound()
+    name = version.version
     try:
         learning.remove_version(db, settings, version)
     except learning.LearningError as e:
         return render(request, "model_versions.html",
                       _context(request, db, settings, error=str(e)), status_code=409)
+    audit.record(db, actor, Event.model_remove, detail=name, commit=True)
     return RedirectResponse("/admin/models?removed=1", status_code=303)

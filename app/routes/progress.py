@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app import progress
+from app import audit, progress
+from app.audit import Event
 from app.access import Action
 from app.charts import Series, line_chart
-from app.deps import (CurrentUser, NotFound, ProgressOf, Protected, SchemeDep, SessionDep, SupervisedBy,
-                      authorized)
+from app.deps import (ActorDep, CurrentUser, NotFound, ProgressOf, Protected, SchemeDep, SessionDep,
+                      SupervisedBy, authorized)
 from app.models import Role, User
 from app.web import render
 
@@ -59,7 +60,7 @@ def _parse_date(raw: str) -> date | None:
 
 @router.post("/progress/{user_id}/goals", dependencies=[Protected])
 async def add_goal(request: Request, practitioner: SupervisedBy, db: SessionDep, user: CurrentUser,
-                   scheme: SchemeDep, text: Annotated[str, Form(max_length=300)] = "",
+                   actor: ActorDep, scheme: SchemeDep, text: Annotated[str, Form(max_length=300)] = "",
                    score_id: Annotated[str, Form()] = "", target: Annotated[str, Form()] = "",
                    agreed_on: Annotated[str, Form()] = "") -> Response:
     """Record a goal agreed in supervision (optionally measured by a score and a target)."""
@@ -82,6 +83,7 @@ async def add_goal(request: Request, practitioner: SupervisedBy, db: SessionDep,
         errors["goal_date"] = "Give the date of the supervision, not in the future."
     if errors:
         return _page(request, db, user, practitioner, scheme, errors=errors, status=422)
+    audit.record(db, actor, Event.goal_add, detail=f"for user {practitioner.id}")  # committed with the goal
     progress.add_goal(db, practitioner=practitioner, supervisor=user, text=text, agreed_on=day,
                       score_id=score_id, target=value)
     return RedirectResponse(f"/progress/{practitioner.id}#goals", status_code=303)
@@ -89,20 +91,24 @@ async def add_goal(request: Request, practitioner: SupervisedBy, db: SessionDep,
 
 @router.post("/progress/{user_id}/goals/change", dependencies=[Protected])
 async def change_goal(request: Request, practitioner: SupervisedBy, db: SessionDep, user: CurrentUser,
-                      scheme: SchemeDep, goal_id: Annotated[str, Form()] = "",
+                      actor: ActorDep, scheme: SchemeDep, goal_id: Annotated[str, Form()] = "",
                       action: Annotated[str, Form()] = "") -> Response:
     """Close a goal as met, reopen it, or remove one set by mistake."""
     if not goal_id.isdigit() or action not in progress.GOAL_ACTIONS:
         return _page(request, db, user, practitioner, scheme, status=422,
                      errors={"goal_change": "Choose a goal and whether to close, reopen or remove it."})
-    if progress.change_goal(db, practitioner=practitioner, goal_id=int(goal_id), action=action) is None:
+    goal = progress.goal_of(db, practitioner=practitioner, goal_id=int(goal_id))
+    if goal is None:
         raise NotFound()
+    audit.record(db, actor, Event.goal_change,  # committed with the change
+                 detail=f"goal {goal_id} for user {practitioner.id}: {action}")
+    progress.change_goal(db, goal=goal, action=action)
     return RedirectResponse(f"/progress/{practitioner.id}#goals", status_code=303)
 
 
 @router.post("/progress/{user_id}/notes", dependencies=[Protected])
 async def add_note(request: Request, practitioner: SupervisedBy, db: SessionDep, user: CurrentUser,
-                   scheme: SchemeDep, text: Annotated[str, Form(max_length=5000)] = "",
+                   actor: ActorDep, scheme: SchemeDep, text: Annotated[str, Form(max_length=5000)] = "",
                    note_date: Annotated[str, Form()] = "") -> Response:
     """Keep a note of a supervision conversation."""
     errors = {}
@@ -113,5 +119,6 @@ async def add_note(request: Request, practitioner: SupervisedBy, db: SessionDep,
         errors["note_date"] = "Give the date of the supervision, not in the future."
     if errors:
         return _page(request, db, user, practitioner, scheme, errors=errors, status=422)
+    audit.record(db, actor, Event.note_add, detail=f"for user {practitioner.id}")  # committed with the note
     progress.add_note(db, practitioner=practitioner, supervisor=user, text=text, note_date=day)
     return RedirectResponse(f"/progress/{practitioner.id}#notes", status_code=303)
