@@ -13,7 +13,7 @@ from sqlmodel import Session as DbSession
 from app import access, audit, security, users
 from app.access import Action
 from app.config import Settings
-from app.models import Session, User
+from app.models import MAX_ID, Session, User
 from app.scheme import Scheme, load_scheme
 from classifiers.coder import Coder
 
@@ -184,9 +184,16 @@ def authorized(action: Action) -> Any:
 
 def _int(raw: Any) -> int:
     try:
-        return int(raw)
+        return existing_id(int(raw))
     except (TypeError, ValueError):
         raise NotFound() from None
+
+
+def existing_id(value: int) -> int:
+    """An id from the URL that the database could hold; any other is simply not found."""
+    if not 0 < value <= MAX_ID:
+        raise NotFound()
+    return value
 
 
 VisibleSession = Annotated[Session, authorized(Action.session_view)]

@@ -14,6 +14,10 @@ from sqlalchemy import DDL, Column, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 
+#: The largest id the databases' integer columns hold; a larger id in a URL names nothing.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Now, in UTC (timezone-aware, as SQLModel stores it)."""
     return datetime.now(UTC)

@@ -203,6 +203,7 @@ def test_supervisor_closes_reopens_and_removes_goals(client, make_user, db):
     db.expire_all()
     assert db.get(Goal, second) is None
     assert change(second, "close").status_code == 404  # gone
+    assert change("99999999999999999999", "close").status_code == 404
     bad = client.post(f"/progress/{pat.id}/goals/change", data={"csrf_token": csrf, "action": "explode"})
     assert bad.status_code == 422 and soup(bad).select_one("#goals .error-message")
     # the practitioner sees the status but cannot change it

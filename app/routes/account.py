@@ -12,6 +12,7 @@ from app.access import Action
 from app.audit import Event
 from app.deps import (
     LOGIN_COOKIE, ActorDep, CurrentUser, NotFound, Protected, SessionDep, SettingsDep, authorized, client_address,
+    existing_id,
 )
 from app.models import Team
 from app.web import render
@@ -81,7 +82,7 @@ async def create_token(request: Request, db: SessionDep, user: CurrentUser,
 @router.post("/account/tokens/{token_id}/revoke", dependencies=[Protected, authorized(Action.account)])
 async def revoke(token_id: int, db: SessionDep, user: CurrentUser) -> Response:
     """Revoke one of your API tokens."""
-    if not users.revoke_token(db, token_id=token_id, user=user):
+    if not users.revoke_token(db, token_id=existing_id(token_id), user=user):
         raise NotFound()
     db.commit()
     return RedirectResponse("/account", status_code=303)

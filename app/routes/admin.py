@@ -15,7 +15,7 @@ from app import audit, users
 from app.access import Action
 from app.audit import Event
 from app.deps import ActorDep, Protected, SessionDep, authorized
-from app.models import Role, Team, User
+from app.models import MAX_ID, Role, Team, User
 from app.security import PasswordRejected
 from app.web import render
 
@@ -93,8 +93,10 @@ def _filters(user: str, action: str, session: str, since: str, until: str) -> tu
 
     target = None
     if session.strip():
-        if session.strip().isdigit():
+        if session.strip().isdigit() and int(session) <= MAX_ID:
             target = int(session)
+        elif session.strip().isdigit():
+            errors["session"] = "No session has that number."
         else:
             errors["session"] = "A session number is a whole number."
     return audit.Filters(username=user.strip(), action=action.strip(), target=target,
@@ -106,7 +108,7 @@ async def audit_log(request: Request, db: SessionDep, user: str = "", action: st
                     since: str = "", until: str = "", page: int = 1) -> Response:
     """The audit log, newest first, filtered and paginated."""
     filters, errors = _filters(user, action, session, since, until)
-    page = max(page, 1)
+    page = min(max(page, 1), 1_000_000)  # past the last page is an empty page, not an error
     events, total = audit.events(db, filters, page=page)
     query = {k: v for k, v in {"user": user, "action": action, "session": session, "since": since,
                                "until": until}.items() if v}

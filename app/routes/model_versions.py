@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from app import audit, learning
 from app.access import Action
 from app.audit import Event
-from app.deps import ActorDep, CurrentUser, NotFound, Protected, SessionDep, SettingsDep, authorized
+from app.deps import ActorDep, CurrentUser, NotFound, Protected, SessionDep, SettingsDep, authorized, existing_id
 from app.models import ModelVersion
 from app.web import render, wants_fragment
 from classifiers.coder import Coder
@@ -67,7 +67,7 @@ async def build(request: Request, db: SessionDep, settings: SettingsDep, user: C
 async def promote(request: Request, version_id: int, db: SessionDep, settings: SettingsDep,
                   user: CurrentUser, actor: ActorDep) -> Response:
     """Make a candidate the active model, if it was not worse than the current one."""
-    version = db.get(ModelVersion, version_id)
+    version = db.get(ModelVersion, existing_id(version_id))
     if version is None:
         raise NotFound()
     try:
@@ -97,7 +97,7 @@ async def use_shipped(request: Request, db: SessionDep, settings: SettingsDep, a
 async def remove(request: Request, version_id: int, db: SessionDep, settings: SettingsDep,
                  actor: ActorDep) -> Response:
     """Delete a version that is not in use, with its files."""
-    version = db.get(ModelVersion, version_id)
+    version = db.get(ModelVersion, existing_id(version_id))
     if version is None:
         raise NotFound()
     name = version.version
