@@ -93,9 +93,9 @@ def _filters(user: str, action: str, session: str, since: str, until: str) -> tu
 
     target = None
     if session.strip():
-        if session.strip().isdigit() and int(session) <= MAX_ID:
+        if session.strip().isdecimal() and int(session) <= MAX_ID:
             target = int(session)
-        elif session.strip().isdigit():
+        elif session.strip().isdecimal():
             errors["session"] = "No session has that number."
         else:
             errors["session"] = "A session number is a whole number."

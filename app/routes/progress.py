@@ -94,7 +94,7 @@ async def change_goal(request: Request, practitioner: SupervisedBy, db: SessionD
                       actor: ActorDep, scheme: SchemeDep, goal_id: Annotated[str, Form()] = "",
                       action: Annotated[str, Form()] = "") -> Response:
     """Close a goal as met, reopen it, or remove one set by mistake."""
-    if not goal_id.isdigit() or action not in progress.GOAL_ACTIONS:
+    if not goal_id.isdecimal() or action not in progress.GOAL_ACTIONS:
         return _page(request, db, user, practitioner, scheme, status=422,
                      errors={"goal_change": "Choose a goal and whether to close, reopen or remove it."})
     goal = progress.goal_of(db, practitioner=practitioner, goal_id=int(goal_id))
