@@ -33,7 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from app.parsers import parse_csv, parse_docx, parse_srt, parse_txt, parse_vtt, read_bytes, read_text  # noqa: E402
 from app.transcript import Transcript, TranscriptError  # noqa: E402
-from tests.test_parsers_properties import AWKWARD_PIECES, STRAY  # noqa: E402  (the same pieces and check)
+from tests.test_parsers_properties import (  # noqa: E402  (the same pieces, edits and check)
+    AWKWARD_PIECES, STRAY, mutate as apply_mutations,
+)
 
 SAMPLES = {p.name: p.read_bytes() for p in sorted((ROOT / "fixtures" / "samples").iterdir())
            if p.name != "README.md"}
@@ -94,28 +96,12 @@ def awkward_text(rng: random.Random) -> str:
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
-    """Byte flips, cuts, insertions, awkward pieces, and duplicated or removed lines."""
-    out = bytearray(data)
-    for _ in range(rng.randint(1, 6)):
-        at = rng.randint(0, len(out))
-        kind = rng.choice(["flip", "delete", "insert", "truncate", "duplicate", "remove", "awkward"])
-        lines = bytes(out).split(b"\n")
-        line = rng.randrange(len(lines))
-        if kind == "flip" and out:
-            out[min(at, len(out) - 1)] ^= rng.randint(1, 255)
-        elif kind == "delete":
-            del out[at:at + rng.randint(1, 64)]
-        elif kind == "insert":
-            out[at:at] = rng.randbytes(rng.randint(1, 8))
-        elif kind == "truncate":
-            del out[at:]
-        elif kind == "duplicate":
-            out = bytearray(b"\n".join(lines[:line + 1] + lines[line:]))
-        elif kind == "remove":
-            out = bytearray(b"\n".join(lines[:line] + lines[line + 1:]))
-        else:
-            out[at:at] = rng.choice(AWKWARD).encode("utf-8", "surrogatepass")
-    return bytes(out)
+    """Byte flips, cuts, insertions, awkward pieces, and duplicated or removed lines: random
+    edits for the property tests' `mutate`."""
+    kinds = ["flip", "delete", "insert", "truncate", "duplicate line", "remove line", "awkward"]
+    return apply_mutations(data, [(rng.choice(kinds), rng.randint(0, 10**6), rng.randbytes(rng.randint(1, 8)),
+                                   rng.choice(AWKWARD).encode("utf-8", "surrogatepass"))
+                                  for _ in range(rng.randint(1, 6))])
 
 
 def word_document(rng: random.Random) -> bytes:
