@@ -317,6 +317,13 @@ def _write_active(folder: Path, relpath: str | None) -> None:
     os.replace(tmp, target)
 
 
+def _deactivate(db: DbSession) -> None:
+    """No version is active (in this transaction)."""
+    for other in db.exec(select(ModelVersion).where(ModelVersion.active)):
+        other.active = False
+        db.add(other)
+
+
 def promote(db: DbSession, settings: Any, version: ModelVersion, *, by: str) -> ModelVersion:
     """Make a version active, if it was not worse than the model that is current now."""
     if version.active:
@@ -329,9 +336,7 @@ def promote(db: DbSession, settings: Any, version: ModelVersion, *, by: str) -> 
                             f"but the current model is now {current}: build a new candidate")
     if not (settings.models_dir / version.path).is_file():
         raise LearningError(f"the model file of {version.version} is missing")
-    for other in db.exec(select(ModelVersion).where(ModelVersion.active)):
-        other.active = False
-        db.add(other)
+    _deactivate(db)
     version.active, version.promoted_at, version.promoted_by = True, utcnow(), by
     db.add(version)
     _write_active(settings.models_dir, version.path)
@@ -345,9 +350,7 @@ def use_shipped(db: DbSession, settings: Any) -> None:
     versions stay listed, and any of them can be built against or promoted again)."""
     if active_version(db) is None:
         raise LearningError("the shipped model is already the one in use")
-    for other in db.exec(select(ModelVersion).where(ModelVersion.active)):
-        other.active = False
-        db.add(other)
+    _deactivate(db)
     _write_active(settings.models_dir, None)
     db.commit()
 

@@ -130,21 +130,31 @@ def load_session(db: DbSession, *, session: Session, scheme: Scheme) -> StoredSe
     """Turns, utterances, ratings and feedback of a session, and its scores now."""
     turns = db.exec(select(TurnRecord).where(TurnRecord.session_id == session.id)
                     .order_by(TurnRecord.position)).all()
-    utts = db.exec(select(UtteranceRecord).where(UtteranceRecord.session_id == session.id)
-                   .order_by(UtteranceRecord.turn_id, UtteranceRecord.position)).all()
-    by_turn: dict[int, list[UtteranceRecord]] = {}
-    for u in utts:
-        by_turn.setdefault(u.turn_id, []).append(u)
+    by_turn, ratings = _codes_and_ratings(db, session.id)
     stored = [StoredTurn(t, by_turn.get(t.id, [])) for t in turns]
-    ratings = {r.global_id: r for r in db.exec(
-        select(HumanRating).where(HumanRating.session_id == session.id))}
     feedback = db.exec(select(FeedbackRecord).where(FeedbackRecord.session_id == session.id)).first()
-    people = {session.owner_id} | {u.corrected_by_id for u in utts if u.corrected_by_id} | \
+    people = {session.owner_id} | {u.corrected_by_id for t in stored for u in t.utterances
+                                   if u.corrected_by_id} | \
         {r.rated_by_id for r in ratings.values()}
     found = {u.id: u for u in db.exec(select(User).where(User.id.in_(people)))}
     return StoredSession(session, found[session.owner_id], stored, ratings,
                          _score(stored, ratings, scheme), feedback,
                          {i: u.display_name for i, u in found.items()})
+
+
+def _codes_and_ratings(db: DbSession, session_id: int | None, *, fresh: bool = False
+                       ) -> tuple[dict[int, list[UtteranceRecord]], dict[str, HumanRating]]:
+    """A session's utterances by turn id (in order) and its human ratings; `fresh` re-reads
+    rows this database session already holds, so changes other workers committed are seen."""
+    options = {"populate_existing": True} if fresh else {}
+    utts = db.exec(select(UtteranceRecord).where(UtteranceRecord.session_id == session_id)
+                   .order_by(UtteranceRecord.turn_id, UtteranceRecord.position).execution_options(**options)).all()
+    by_turn: dict[int, list[UtteranceRecord]] = {}
+    for u in utts:
+        by_turn.setdefault(u.turn_id, []).append(u)
+    ratings = {r.global_id: r for r in db.exec(
+        select(HumanRating).where(HumanRating.session_id == session_id).execution_options(**options))}
+    return by_turn, ratings
 
 
 def _score(turns: list[StoredTurn], ratings: Mapping[str, HumanRating], scheme: Scheme) -> FidelityScores:
@@ -159,16 +169,9 @@ def _touch(db: DbSession, stored: StoredSession, scheme: Scheme) -> None:
     counted too, so the stored summary never falls one change behind."""
     db.flush()
     db.exec(select(Session.id).where(Session.id == stored.session.id).with_for_update()).one()
-    fresh = {"populate_existing": True}  # read committed rows, not this session's cached copies
-    utts = db.exec(select(UtteranceRecord).where(UtteranceRecord.session_id == stored.session.id)
-                   .execution_options(**fresh)).all()
-    by_turn: dict[int, list[UtteranceRecord]] = {}
-    for u in sorted(utts, key=lambda u: (u.turn_id, u.position)):
-        by_turn.setdefault(u.turn_id, []).append(u)
+    by_turn, stored.ratings = _codes_and_ratings(db, stored.session.id, fresh=True)
     for t in stored.turns:
         t.utterances = by_turn.get(t.record.id, [])
-    stored.ratings = {r.global_id: r for r in db.exec(
-        select(HumanRating).where(HumanRating.session_id == stored.session.id).execution_options(**fresh))}
     stored.scores = _score(stored.turns, stored.ratings, scheme)
     s = stored.session
     s.summary_json = json.dumps(summary(stored.scores))

@@ -15,7 +15,7 @@ from app.audit import Event
 from app.access import Action
 from app.charts import Series, line_chart
 from app.deps import (ActorDep, CurrentUser, NotFound, ProgressOf, Protected, SchemeDep, SessionDep,
-                      SupervisedBy, authorized)
+                      SupervisedBy, authorized, existing_id)
 from app.models import Role, User
 from app.web import render
 
@@ -97,7 +97,7 @@ async def change_goal(request: Request, practitioner: SupervisedBy, db: SessionD
     if not goal_id.isdecimal() or action not in progress.GOAL_ACTIONS:
         return _page(request, db, user, practitioner, scheme, status=422,
                      errors={"goal_change": "Choose a goal and whether to close, reopen or remove it."})
-    goal = progress.goal_of(db, practitioner=practitioner, goal_id=int(goal_id))
+    goal = progress.goal_of(db, practitioner=practitioner, goal_id=existing_id(int(goal_id)))
     if goal is None:
         raise NotFound()
     audit.record(db, actor, Event.goal_change,  # committed with the change
