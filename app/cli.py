@@ -49,8 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--from-db", action="store_true", help="build a candidate from the corpus plus "
                      "the reviewed sessions in the database, compare it with the current model on "
                      "held-out sessions, and promote it if it is not worse")
-    t.add_argument("--base-corpus", type=Path, metavar="DIR", help="with --from-db: the corpus "
-                   "folder to start from (default: fixtures/corpus)")
+    t.add_argument("--base-corpus", type=Path, metavar="DIR", help="a corpus folder that joins "
+                   "every training fold and the final model, while cross-validation measures on "
+                   "the --annomi or --corpus data only; with --from-db: the corpus to start from "
+                   "(default: fixtures/corpus)")
     t.add_argument("--no-promote", action="store_true", help="with --from-db: list the candidate "
                    "but keep the current model")
     t.add_argument("--db", type=Path, metavar="PATH", help="with --from-db: SQLite database file")
@@ -221,9 +223,14 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.from_db:
         return _train_from_db(args)
-    if args.base_corpus or args.no_promote or args.db or args.demo:
-        return _fail("--base-corpus, --no-promote, --db and --demo go with --from-db")
+    if args.no_promote or args.db or args.demo:
+        return _fail("--no-promote, --db and --demo go with --from-db")
+    if args.base_corpus and not (args.annomi or args.corpus):
+        return _fail("--base-corpus goes with --annomi, --corpus or --from-db")
+    if args.base_corpus and not args.base_corpus.is_dir():
+        return _fail(f"{args.base_corpus}: no such folder")
     try:
+        base = corpus_set(args.base_corpus) if args.base_corpus else None
         if args.annomi:
             if not args.annomi.is_file():
                 return _fail(f"{args.annomi}: no such file")
@@ -233,12 +240,17 @@ def _train(args: argparse.Namespace) -> int:
             if not corpus.is_dir():
                 return _fail(f"{corpus}: no such folder")
             data = corpus_set(corpus)
-        meta = train(data, args.out, folds=args.folds, progress=lambda m: print(m, file=sys.stderr))
+        meta = train(data, args.out, folds=args.folds, progress=lambda m: print(m, file=sys.stderr),
+                     base=base)
     except (CorpusError, ValueError, UnicodeDecodeError) as e:
         return _fail(str(e))
     data_meta = meta["training_data"]
     print(f"model {meta['name']} {meta['version']}: {data_meta['dialogues']} dialogues, "
           f"{data_meta['utterances']} utterances ({data_meta['source']})")
+    if "base" in data_meta:
+        b = data_meta["base"]
+        print(f"  plus {b['dialogues']} dialogues, {b['utterances']} utterances in every fold "
+              f"({b['source']})")
     for role, cv in meta["cross_validation"].items():
         extra = (f", main behaviour macro F1 {cv['main_behaviour_macro_f1']}"
                  if "main_behaviour_macro_f1" in cv else "")

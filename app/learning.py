@@ -147,18 +147,6 @@ def training_set(dialogues: Sequence[ReviewedDialogue]) -> Any:
                        "reviewed-sessions", h.hexdigest())
 
 
-def concat(*sets: Any) -> Any:
-    """One TrainingSet from several (their dialogues must not share ids)."""
-    from classifiers.training import TrainingSet
-
-    h = hashlib.sha256()
-    for s in sets:
-        h.update(s.sha256.encode())
-    return TrainingSet([r for s in sets for r in s.records], [x for s in sets for x in s.labels],
-                       [g for s in sets for g in s.groups], "+".join(s.source for s in sets),
-                       h.hexdigest())
-
-
 def _bucket(session_id: int) -> float:
     digest = hashlib.sha256(f"mifi-held-out:{session_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
@@ -251,7 +239,7 @@ def build_candidate(db: DbSession, settings: Any, *, built_by: str, folds: int |
     model on held-out reviewed sessions, and list it as a version (not yet active)."""
     from classifiers.coder import Coder
     from classifiers.corpus import CORPUS_DIR
-    from classifiers.training import corpus_set, train
+    from classifiers.training import concat, corpus_set, train
 
     dialogues = reviewed_dialogues(db)
     if not dialogues:

@@ -53,6 +53,16 @@ class TrainingSet:
                 [self.groups[i] for i in idx])
 
 
+def concat(*sets: TrainingSet) -> TrainingSet:
+    """One TrainingSet from several (their dialogues must not share ids)."""
+    h = hashlib.sha256()
+    for s in sets:
+        h.update(s.sha256.encode())
+    return TrainingSet([r for s in sets for r in s.records], [x for s in sets for x in s.labels],
+                       [g for s in sets for g in s.groups], "+".join(s.source for s in sets),
+                       h.hexdigest())
+
+
 def in_context(utterances: Sequence[CodedUtterance]) -> list[UtteranceInContext]:
     """Each utterance with its turn position and the other speaker's previous turn."""
     out: list[UtteranceInContext] = []
@@ -133,15 +143,20 @@ def fit_temperature(decisions: np.ndarray, y: np.ndarray) -> float:
 
 
 def cross_validate(records: list[UtteranceInContext], labels: list[str], groups: list[str],
-                   folds: int = 5, seed: int = 0) -> dict[str, Any]:
-    """Out-of-fold codes from the whole coder (rules, then a calibrated model)."""
+                   folds: int = 5, seed: int = 0,
+                   always: tuple[list[UtteranceInContext], list[str]] = ([], [])) -> dict[str, Any]:
+    """Out-of-fold codes from the whole coder (rules, then a calibrated model).
+
+    `always` (a base corpus) joins every training fold and is never held out.
+    """
     y = np.array(labels)
-    classes = sorted(set(labels))
+    classes = sorted(set(labels) | set(always[1]))
     splits = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
                   .split(records, y, groups))
     pipes, decisions = [], np.zeros((len(records), len(classes)))
     for train_idx, test_idx in splits:
-        pipe = build_pipeline().fit(*augment([records[i] for i in train_idx], list(y[train_idx])))
+        pipe = build_pipeline().fit(*augment([records[i] for i in train_idx] + always[0],
+                                             list(y[train_idx]) + always[1]))
         cols = [classes.index(c) for c in pipe.classes_]
         decisions[np.ix_(test_idx, cols)] = pipe.decision_function([records[i] for i in test_idx])
         missing = [k for k in range(len(classes)) if k not in cols]
@@ -158,8 +173,9 @@ def cross_validate(records: list[UtteranceInContext], labels: list[str], groups:
     flagged = [c < REVIEW_BELOW for c in confidence]
     right = [g == p for g, p in zip(labels, predicted)]
     report = {
-        "folds": folds, "macro_f1": result.macro_f1, "accuracy": result.accuracy,
-        "kappa": result.kappa, "ece": result.calibration["ece"], "temperature": round(temperature, 3),
+        "folds": folds, "utterances": len(records), "macro_f1": result.macro_f1,
+        "accuracy": result.accuracy, "kappa": result.kappa, "ece": result.calibration["ece"],
+        "temperature": round(temperature, 3),
         "f1_per_code": {c: s.f1 for c, s in result.per_code.items()},
         "needs_review": {"below": REVIEW_BELOW, "share": round(sum(flagged) / len(flagged), 3),
                          "accuracy_flagged": _share(right, flagged, True),
@@ -190,29 +206,40 @@ def rule_precision(data: TrainingSet) -> dict[str, dict[str, float]]:
 
 
 def train(data: TrainingSet, out: Path | None = None, folds: int = 5,
-          progress: Callable[[str], None] = print) -> dict[str, Any]:
-    """Cross-validate, fit on everything, and save the artifact; returns its metadata."""
+          progress: Callable[[str], None] = print, base: TrainingSet | None = None) -> dict[str, Any]:
+    """Cross-validate, fit on everything, and save the artifact; returns its metadata.
+
+    With a `base` set (such as the team's corpus under data from elsewhere), the base joins
+    every training fold and the final fit, and cross-validation measures on `data` only.
+    """
     pipelines, cv, counts, temperatures = {}, {}, {}, {}
     for role in ROLES:
         recs, labels, groups = data.role(role)
-        if not recs:
+        base_recs, base_labels, _ = base.role(role) if base else ([], [], [])
+        if not recs and not base_recs:
             continue
-        counts[role] = dict(sorted(Counter(labels).items()))
-        if folds > 1:
-            progress(f"cross-validating the {role} model ({folds} folds, {len(recs)} utterances)")
-            cv[role] = cross_validate(recs, labels, groups, folds)
+        counts[role] = dict(sorted(Counter(labels + base_labels).items()))
+        if folds > 1 and recs:
+            progress(f"cross-validating the {role} model ({folds} folds, {len(recs)} utterances"
+                     + (f", plus {len(base_recs)} in every fold)" if base else ")"))
+            cv[role] = cross_validate(recs, labels, groups, folds, always=(base_recs, base_labels))
             temperatures[role] = cv[role]["temperature"]
             progress(f"  macro F1 {cv[role]['macro_f1']}, kappa {cv[role]['kappa']}, "
                      f"ECE {cv[role]['ece']}")
         progress(f"fitting the {role} model")
-        pipelines[role] = build_pipeline().fit(*augment(recs, labels))
+        pipelines[role] = build_pipeline().fit(*augment(recs + base_recs, labels + base_labels))
     version = datetime.now(timezone.utc).strftime("%Y%m%d.%H%M%S")
+    everything = concat(data, base) if base else data
     model = CodeModel(pipelines, artifact.MODEL_NAME, version, temperatures,
-                      {k: v["precision"] for k, v in rule_precision(data).items() if v["n"] >= 5})
+                      {k: v["precision"] for k, v in rule_precision(everything).items() if v["n"] >= 5})
+    about = {"source": data.source, "dialogues": len(set(data.groups)),
+             "utterances": len(data.records), "sha256": data.sha256, "counts": counts}
+    if base:
+        about["base"] = {"source": base.source, "dialogues": len(set(base.groups)),
+                         "utterances": len(base.records), "sha256": base.sha256}
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "training_data": {"source": data.source, "dialogues": len(set(data.groups)),
-                          "utterances": len(data.records), "sha256": data.sha256, "counts": counts},
+        "training_data": about,
         "cross_validation": cv,
         "temperatures": temperatures,
         "rule_precision": model.rule_confidence,

@@ -131,3 +131,21 @@ def test_train_from_annomi_format(tmp_path):
     r = mifi("train", "--annomi", str(data), "--folds", "3", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "main behaviour macro F1" in r.stdout and out.exists()
+
+
+def test_train_from_annomi_format_over_a_base_corpus(tmp_path):
+    from tests.test_training import labelled_annomi
+
+    data = labelled_annomi(tmp_path / "annomi.csv", dialogues=6)
+    base = tmp_path / "base"
+    base.mkdir()
+    for p in sorted((ROOT / "fixtures" / "corpus").glob("sp-0*.csv"))[:4]:
+        (base / p.name).write_bytes(p.read_bytes())
+    out = tmp_path / "m.npz"
+    r = mifi("train", "--annomi", str(data), "--base-corpus", str(base), "--folds", "3", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "plus 4 dialogues" in r.stdout and "in every fold (corpus:base)" in r.stdout
+    refused = mifi("train", "--base-corpus", str(base), "--out", str(tmp_path / "x.npz"))
+    assert refused.returncode == 2 and "goes with --annomi" in refused.stderr
+    missing = mifi("train", "--annomi", str(data), "--base-corpus", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr

@@ -18,7 +18,7 @@ from app.parsers import read_text
 from app.scheme import load_scheme
 from classifiers import artifact
 from classifiers.corpus import read_dialogue
-from classifiers.training import corpus_set, train
+from classifiers.training import concat, corpus_set, train
 from tests.conftest import NOTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def test_export_writes_corpus_files_that_training_reads(db, make_user, coder, tm
     data = corpus_set(tmp_path / "export")
     direct = learning.training_set(learning.reviewed_dialogues(db))
     assert direct.labels == data.labels and direct.groups == data.groups
-    both = learning.concat(corpus_set(ROOT / "fixtures" / "corpus"), direct)
+    both = concat(corpus_set(ROOT / "fixtures" / "corpus"), direct)
     assert len(set(both.groups)) == len(set(corpus_set(ROOT / "fixtures" / "corpus").groups)) + 2
 
 

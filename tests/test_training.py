@@ -103,3 +103,21 @@ def test_train_writes_a_calibrated_artifact_with_metadata(tmp_path):
     model = artifact.load(out)
     assert model.temperatures == meta["temperatures"]
     assert json.loads(out.with_suffix(".json").read_text())["sha256"] == meta["sha256"]
+
+
+def test_a_base_corpus_joins_every_fold_but_is_never_measured(tmp_path):
+    annomi = annomi_set(labelled_annomi(tmp_path / "annomi.csv", dialogues=8))
+    base_dir = tmp_path / "base"
+    base_dir.mkdir()
+    for p in sorted((ROOT / "fixtures" / "corpus").glob("sp-0*.csv"))[:6]:
+        (base_dir / p.name).write_bytes(p.read_bytes())
+    base = corpus_set(base_dir)
+    assert "AF" in base.labels and "AF" not in annomi.labels
+    meta = train(annomi, tmp_path / "m.npz", folds=3, progress=lambda m: None, base=base)
+    therapist_turns = len(annomi.role("practitioner")[0])
+    assert meta["cross_validation"]["practitioner"]["utterances"] == therapist_turns
+    assert "AF" in meta["labels"]["practitioner"]  # learnt from the base corpus alone
+    assert meta["training_data"]["base"] == {
+        "source": "corpus:base", "dialogues": 6, "utterances": len(base.records),
+        "sha256": base.sha256}
+    assert meta["training_data"]["counts"]["practitioner"]["AF"] == base.labels.count("AF")
