@@ -45,6 +45,8 @@ def test_no_rule_for_what_rules_cannot_decide(text):
 
 @pytest.mark.parametrize("text, rule_id, codes", [
     ("What I'm hearing is that you're worn out?", "form.reflection_stem", ("SR", "CR")),
+    # "what" after a comma asks a question, but not when it opens a reflection stem
+    ("So, what you're saying is you've had a rough night?", "form.reflection_stem", ("SR", "CR")),
     ("It sounds like the evenings are the hardest.", "form.reflection_stem", ("SR", "CR")),
     ("So he just walked out?", "form.question_mark", ("Q", "SR", "CR")),
     ("So you've had enough of the arguments.", "form.so_you_statement", ("SR", "CR")),
