@@ -290,8 +290,12 @@ def _train_from_db(args: argparse.Namespace) -> int:
         if args.no_promote or not row.promotable:
             print(f"kept the current model {row.baseline_version}")
             return 0
-        learning.promote(db, settings, row, by=who)
-        audit.record(db, audit.COMMAND_LINE, audit.Event.model_promote, detail=row.version, commit=True)
+        audit.record(db, audit.COMMAND_LINE, audit.Event.model_promote, detail=row.version)
+        try:
+            learning.promote(db, settings, row, by=who)  # commits the event with the change
+        except learning.LearningError as e:
+            db.rollback()
+            return _fail(str(e))
         print(f"promoted {row.version}: {settings.models_dir / row.path}")
     return 0
 

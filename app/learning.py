@@ -294,15 +294,30 @@ def build_candidate(db: DbSession, settings: Any, *, built_by: str, folds: int |
     return row
 
 
-def _write_active(folder: Path, relpath: str | None) -> None:
+def _write_active(folder: Path, content: bytes | None) -> None:
     target = folder / ACTIVE_FILE
-    if relpath is None:
+    if content is None:
         target.unlink(missing_ok=True)
         return
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{ACTIVE_FILE}.{secrets.token_hex(4)}"
-    tmp.write_text(json.dumps({"path": relpath}), encoding="utf-8")
+    tmp.write_bytes(content)
     os.replace(tmp, target)
+
+
+def _commit_active(db: DbSession, folder: Path, relpath: str | None) -> None:
+    """Point the model folder's active file at `relpath` (None: the shipped model) and commit
+    the transaction; if the commit fails, the file points where it did before."""
+    try:
+        before: bytes | None = (folder / ACTIVE_FILE).read_bytes()
+    except FileNotFoundError:
+        before = None
+    _write_active(folder, None if relpath is None else json.dumps({"path": relpath}).encode())
+    try:
+        db.commit()
+    except BaseException:
+        _write_active(folder, before)
+        raise
 
 
 def _deactivate(db: DbSession) -> None:
@@ -327,8 +342,7 @@ def promote(db: DbSession, settings: Any, version: ModelVersion, *, by: str) -> 
     _deactivate(db)
     version.active, version.promoted_at, version.promoted_by = True, utcnow(), by
     db.add(version)
-    _write_active(settings.models_dir, version.path)
-    db.commit()
+    _commit_active(db, settings.models_dir, version.path)
     db.refresh(version)
     return version
 
@@ -339,8 +353,7 @@ def use_shipped(db: DbSession, settings: Any) -> None:
     if active_version(db) is None:
         raise LearningError("the shipped model is already the one in use")
     _deactivate(db)
-    _write_active(settings.models_dir, None)
-    db.commit()
+    _commit_active(db, settings.models_dir, None)
 
 
 def remove_version(db: DbSession, settings: Any, version: ModelVersion) -> None:
@@ -441,12 +454,9 @@ def adopt(db: DbSession, settings: Any, path: Path, *, by: str) -> ModelVersion:
                        built_by=by, decision="Adopted as the starting model (no comparison).",
                        training_json=json.dumps({"sessions": [], "utterances":
                                                  meta.get("training_data", {}).get("utterances", 0)}))
-    for other in db.exec(select(ModelVersion).where(ModelVersion.active)):
-        other.active = False
-        db.add(other)
+    _deactivate(db)
     row.active, row.promoted_at, row.promoted_by = True, utcnow(), by
     db.add(row)
-    _write_active(folder, row.path)
-    db.commit()
+    _commit_active(db, folder, row.path)
     db.refresh(row)
     return row

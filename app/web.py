@@ -277,6 +277,7 @@ def _error_handlers(app: FastAPI) -> None:
                                           type(getattr(exc, "orig", exc)).__name__, status)
         if _is_api(request):
             return JSONResponse({"detail": detail}, status_code=status, headers={"Retry-After": "60"})
+        request.state.user = None  # its rows went with the failed transaction: a page without them
         return render(request, "error.html", {"status": status, "title": "Please try again shortly",
                                               "detail": detail},
                       status_code=status, headers={"Retry-After": "60"})

@@ -199,6 +199,22 @@ def test_promotion_is_refused_when_the_current_model_changed(db, make_user, code
         learning.promote(db, learn_settings, row, by="t")
 
 
+def test_a_promotion_that_cannot_be_committed_leaves_the_active_model(db, make_user, coder,
+                                                                      learn_settings):
+    from sqlalchemy.exc import IntegrityError
+
+    sessions = _sessions(db, make_user, coder, 4)
+    _review_all(db, sessions, make_user("sup", role="supervisor"))
+    row = learning.build_candidate(db, learn_settings, built_by="t", trainer=_quick_trainer)
+    assert row.promotable and learning.model_for_coding(learn_settings) is None  # the shipped model
+    db.add(ModelVersion(version=row.version, path="elsewhere.npz"))  # a duplicate: the commit fails
+    with db.no_autoflush, pytest.raises(IntegrityError):
+        learning.promote(db, learn_settings, row, by="t")
+    db.rollback()
+    assert learning.model_for_coding(learn_settings) is None  # the folder points back too
+    assert learning.active_version(db) is None
+
+
 def _quick_trainer(data, out, folds, progress):  # noqa: ANN001, ANN202
     return train(data, out, folds=1, progress=progress)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
 from sqlmodel import Session as DbSession
 
 from app import learning, store
@@ -201,3 +202,29 @@ def test_model_changes_are_audited(client, engine, make_user, coder, settings):
             select(AuditEvent).where(AuditEvent.action.startswith("model.")).order_by(AuditEvent.id))]
     assert events == [("model.promote", kept_version, "root"), ("model.shipped", "no version active", "root"),
                       ("model.remove", old_version, "root")]
+
+
+def test_a_promotion_that_cannot_be_stored_changes_nothing(app, engine, make_user, coder, settings):
+    """The audit event commits with the change: if either cannot be written, neither is, and
+    the model folder still names the model that was active before."""
+    admin = make_user("root", role="admin", team="")
+    _reviewed_sessions(engine, coder, make_user("pat"))
+    with DbSession(engine) as db:
+        first = learning.build_candidate(db, settings, built_by="root")
+        learning.promote(db, settings, first, by="root")
+        second = learning.build_candidate(db, settings, built_by="root")
+        assert second.promotable, second.decision
+        first_version, second_id = first.version, second.id
+    before = learning.model_for_coding(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        csrf = sign_in(client, admin.username)
+        with engine.begin() as conn:  # the audit log can no longer be written
+            conn.exec_driver_sql("DROP TABLE audit_event")
+        r = client.post(f"/admin/models/{second_id}/promote", data={"csrf_token": csrf})
+    # SQLite reports the missing table as an OperationalError (the "try again shortly" page,
+    # which must render for a signed-in user too); PostgreSQL as a programming error
+    assert r.status_code == (503 if engine.dialect.name == "sqlite" else 500)
+    assert "Traceback" not in r.text
+    with DbSession(engine) as db:
+        assert learning.active_version(db).version == first_version
+    assert learning.model_for_coding(settings) == before

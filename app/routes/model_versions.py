@@ -70,12 +70,13 @@ async def promote(request: Request, version_id: int, db: SessionDep, settings: S
     version = db.get(ModelVersion, existing_id(version_id))
     if version is None:
         raise NotFound()
+    audit.record(db, actor, Event.model_promote, detail=version.version)  # commits with the change
     try:
         learning.promote(db, settings, version, by=user.username)
     except learning.LearningError as e:
+        db.rollback()
         return render(request, "model_versions.html",
                       _context(request, db, settings, error=str(e)), status_code=409)
-    audit.record(db, actor, Event.model_promote, detail=version.version, commit=True)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))  # new sessions use it
     return RedirectResponse("/admin/models?promoted=1", status_code=303)
 
@@ -83,12 +84,13 @@ async def promote(request: Request, version_id: int, db: SessionDep, settings: S
 @router.post("/admin/models/shipped", dependencies=[AdminOnly, Protected])
 async def use_shipped(request: Request, db: SessionDep, settings: SettingsDep, actor: ActorDep) -> Response:
     """Code new sessions with the shipped model again (a promoted version turned out worse)."""
+    audit.record(db, actor, Event.model_shipped, detail="no version active")  # commits with the change
     try:
         learning.use_shipped(db, settings)
     except learning.LearningError as e:
+        db.rollback()
         return render(request, "model_versions.html",
                       _context(request, db, settings, error=str(e)), status_code=409)
-    audit.record(db, actor, Event.model_shipped, detail="no version active", commit=True)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))
     return RedirectResponse("/admin/models?shipped=1", status_code=303)
 
@@ -100,11 +102,11 @@ async def remove(request: Request, version_id: int, db: SessionDep, settings: Se
     version = db.get(ModelVersion, existing_id(version_id))
     if version is None:
         raise NotFound()
-    name = version.version
+    audit.record(db, actor, Event.model_remove, detail=version.version)  # commits with the change
     try:
         learning.remove_version(db, settings, version)
     except learning.LearningError as e:
+        db.rollback()
         return render(request, "model_versions.html",
                       _context(request, db, settings, error=str(e)), status_code=409)
-    audit.record(db, actor, Event.model_remove, detail=name, commit=True)
     return RedirectResponse("/admin/models?removed=1", status_code=303)
