@@ -159,15 +159,23 @@ def test_the_admin_can_go_back_to_the_shipped_model(client, app, engine, make_us
     assert again.status_code == 409 and "already" in again.text
 
 
-def test_a_version_not_in_use_can_be_removed_with_its_files(client, engine, make_user, coder, settings):
+def _promoted_and_candidate(engine, coder, settings, make_user):  # noqa: ANN001, ANN202
+    """An admin, a promoted version, and a newer candidate built against it (detached rows)."""
     admin = make_user("root", role="admin", team="")
     _reviewed_sessions(engine, coder, make_user("pat"))
     with DbSession(engine) as db:
-        kept = learning.build_candidate(db, settings, built_by="root")
-        learning.promote(db, settings, kept, by="root")
-        old = learning.build_candidate(db, settings, built_by="root")
-        kept_id, old_id = kept.id, old.id
-        kept_file, old_file = settings.models_dir / kept.path, settings.models_dir / old.path
+        active = learning.build_candidate(db, settings, built_by="root")
+        learning.promote(db, settings, active, by="root")
+        candidate = learning.build_candidate(db, settings, built_by="root")
+        db.refresh(active)
+        db.expunge_all()
+    return admin, active, candidate
+
+
+def test_a_version_not_in_use_can_be_removed_with_its_files(client, engine, make_user, coder, settings):
+    admin, kept, old = _promoted_and_candidate(engine, coder, settings, make_user)
+    kept_id, old_id = kept.id, old.id
+    kept_file, old_file = settings.models_dir / kept.path, settings.models_dir / old.path
     csrf = sign_in(client, admin.username)
     page = BeautifulSoup(client.get("/admin/models").text, "html.parser")
     assert page.select_one(f'form[action="/admin/models/{old_id}/remove"]')
@@ -207,14 +215,9 @@ def test_model_changes_are_audited(client, engine, make_user, coder, settings):
 def test_a_promotion_that_cannot_be_stored_changes_nothing(app, engine, make_user, coder, settings):
     """The audit event commits with the change: if either cannot be written, neither is, and
     the model folder still names the model that was active before."""
-    admin = make_user("root", role="admin", team="")
-    _reviewed_sessions(engine, coder, make_user("pat"))
-    with DbSession(engine) as db:
-        first = learning.build_candidate(db, settings, built_by="root")
-        learning.promote(db, settings, first, by="root")
-        second = learning.build_candidate(db, settings, built_by="root")
-        assert second.promotable, second.decision
-        first_version, second_id = first.version, second.id
+    admin, first, second = _promoted_and_candidate(engine, coder, settings, make_user)
+    assert second.promotable, second.decision
+    first_version, second_id = first.version, second.id
     before = learning.model_for_coding(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
         csrf = sign_in(client, admin.username)
