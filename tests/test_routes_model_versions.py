@@ -222,8 +222,12 @@ def test_a_promotion_that_cannot_be_stored_changes_nothing(app, engine, make_use
     with TestClient(app, raise_server_exceptions=False) as client:
         csrf = sign_in(client, admin.username)
         with engine.begin() as conn:  # the audit log can no longer be written
-            conn.exec_driver_sql("DROP TABLE audit_event")
-        r = client.post(f"/admin/models/{second_id}/promote", data={"csrf_token": csrf})
+            conn.exec_driver_sql("ALTER TABLE audit_event RENAME TO audit_event_away")
+        try:
+            r = client.post(f"/admin/models/{second_id}/promote", data={"csrf_token": csrf})
+        finally:  # the PostgreSQL schema is shared by the whole run
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ALTER TABLE audit_event_away RENAME TO audit_event")
     # SQLite reports the missing table as an OperationalError (the "try again shortly" page,
     # which must render for a signed-in user too); PostgreSQL as a programming error
     assert r.status_code == (503 if engine.dialect.name == "sqlite" else 500)
