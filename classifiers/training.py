@@ -212,6 +212,10 @@ def train(data: TrainingSet, out: Path | None = None, folds: int = 5,
     With a `base` set (such as the team's corpus under data from elsewhere), the base joins
     every training fold and the final fit, and cross-validation measures on `data` only.
     """
+    shared = sorted(set(base.groups) & set(data.groups)) if base else []
+    if shared:
+        raise ValueError(f"the base corpus and the training data share {len(shared)} dialogues "
+                         f"({', '.join(shared[:3])}): cross-validation would test on what it trained on")
     pipelines, cv, counts, temperatures = {}, {}, {}, {}
     for role in ROLES:
         recs, labels, groups = data.role(role)

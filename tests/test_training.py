@@ -121,3 +121,14 @@ def test_a_base_corpus_joins_every_fold_but_is_never_measured(tmp_path):
         "source": "corpus:base", "dialogues": 6, "utterances": len(base.records),
         "sha256": base.sha256}
     assert meta["training_data"]["counts"]["practitioner"]["AF"] == base.labels.count("AF")
+
+
+def test_a_base_corpus_may_not_share_dialogues_with_the_data(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for p in sorted((ROOT / "fixtures" / "corpus").glob("sp-0*.csv"))[:3]:
+        (folder / p.name).write_bytes(p.read_bytes())
+    with pytest.raises(ValueError, match="share 3 dialogues"):
+        train(corpus_set(folder), tmp_path / "m.npz", folds=2, progress=lambda m: None,
+              base=corpus_set(folder))
+    assert not (tmp_path / "m.npz").exists()
