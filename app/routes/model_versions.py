@@ -34,6 +34,13 @@ def _context(request: Request, db: Any, settings: Any, **extra: Any) -> dict[str
             "models_dir": settings.models_dir, "active": any(v.active for v in rows), **extra}
 
 
+def _refused(request: Request, db: Any, settings: Any, error: learning.LearningError) -> Response:
+    """The page with why a change was refused; nothing of it (its audit event included) is kept."""
+    db.rollback()
+    return render(request, "model_versions.html", _context(request, db, settings, error=str(error)),
+                  status_code=409)
+
+
 @router.get("/admin/models", dependencies=[AdminOnly])
 async def model_versions(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
     """The model versions with their figures beside the model each was compared with."""
@@ -74,9 +81,7 @@ async def promote(request: Request, version_id: int, db: SessionDep, settings: S
     try:
         learning.promote(db, settings, version, by=user.username)
     except learning.LearningError as e:
-        db.rollback()
-        return render(request, "model_versions.html",
-                      _context(request, db, settings, error=str(e)), status_code=409)
+        return _refused(request, db, settings, e)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))  # new sessions use it
     return RedirectResponse("/admin/models?promoted=1", status_code=303)
 
@@ -88,9 +93,7 @@ async def use_shipped(request: Request, db: SessionDep, settings: SettingsDep, a
     try:
         learning.use_shipped(db, settings)
     except learning.LearningError as e:
-        db.rollback()
-        return render(request, "model_versions.html",
-                      _context(request, db, settings, error=str(e)), status_code=409)
+        return _refused(request, db, settings, e)
     request.app.state.coder = Coder.load(learning.model_for_coding(settings))
     return RedirectResponse("/admin/models?shipped=1", status_code=303)
 
@@ -106,7 +109,5 @@ async def remove(request: Request, version_id: int, db: SessionDep, settings: Se
     try:
         learning.remove_version(db, settings, version)
     except learning.LearningError as e:
-        db.rollback()
-        return render(request, "model_versions.html",
-                      _context(request, db, settings, error=str(e)), status_code=409)
+        return _refused(request, db, settings, e)
     return RedirectResponse("/admin/models?removed=1", status_code=303)
