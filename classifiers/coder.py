@@ -115,8 +115,10 @@ class Coder:
                     previous = last.get(other, "")
                     for i, (a, b) in enumerate(spans[k]):
                         before = turn.text[slice(*spans[k][i - 1])] if i else ""
+                        after = (turn.text[slice(*spans[k][i + 1])]
+                                 if i + 1 < len(spans[k]) else "")
                         records.append(UtteranceInContext(turn.text[a:b], turn.role, previous,
-                                                          i, len(spans[k]), before))
+                                                          i, len(spans[k]), before, after))
                         where.append((k, a, b))
                     if spans[k]:
                         last[turn.role] = turn.text

@@ -25,6 +25,7 @@ class UtteranceInContext:
     index: int = 0  # position of the utterance in its turn
     count: int = 1  # utterances in the turn
     before: str = ""  # the same speaker's previous utterance in this turn
+    after: str = ""  # the same speaker's next utterance in this turn
 
 
 _WORD = re.compile(r"[a-z']+")
@@ -83,6 +84,21 @@ def _asked_for(previous_turn: str) -> tuple[str, ...]:
     return tuple(k for k, p in _ASK_PATTERNS.items() if p.search(last))
 
 
+# Cues of the neighbouring utterances in the same turn, by role: a "you" sentence among
+# advice is more likely advice than a reflection; "but" beside change talk marks ambivalence.
+_SIBLING_CUES = {
+    "practitioner": ("q_mark", "wh_start", "aux_start", "you_start", "reflect_stem", "advice",
+                     "info", "permission", "i_start", "feeling"),
+    "client": ("desire", "ability", "reason", "need", "commit", "steps", "sustain_cue", "but",
+               "negation", "change_words"),
+}
+
+
+@lru_cache(maxsize=8192)
+def _sibling_cues(low: str, role: str) -> tuple[str, ...]:
+    return tuple(k for k in _SIBLING_CUES.get(role, ()) if _CUE_PATTERNS[k].search(low))
+
+
 def hand_features(u: UtteranceInContext) -> dict[str, float]:
     """Numeric cues: question form, reflection signals, context overlap, talk kinds."""
     text = u.text.strip()
@@ -122,6 +138,14 @@ def hand_features(u: UtteranceInContext) -> dict[str, float]:
         f["before_short"] = 1.0 if len(_WORD.findall(before.lower())) <= 3 else 0.0
         if mine and content_words(before) & mine:
             f["before_overlap"] = 1.0
+        for k in _sibling_cues(before.lower(), u.role):
+            f[f"before:{k}"] = 1.0
+    if u.after:
+        after = u.after.strip().lower()
+        for k in _sibling_cues(after, u.role):
+            f[f"after:{k}"] = 1.0
+        if u.role == "practitioner" and mine and content_words(after) & mine:
+            f["after_overlap"] = 1.0
     for rule in matching_rules(text, u.role):
         f[f"rule:{rule.id}"] = 1.0
     return f

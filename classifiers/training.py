@@ -79,7 +79,8 @@ def in_context(utterances: Sequence[CodedUtterance]) -> list[UtteranceInContext]
         previous = last_text.get((first.dialogue_id, other), "")
         for i, u in enumerate(turn):
             out.append(UtteranceInContext(u.text, u.role, previous, i, len(turn),
-                                          turn[i - 1].text if i else ""))
+                                          turn[i - 1].text if i else "",
+                                          turn[i + 1].text if i + 1 < len(turn) else ""))
         last_text[(first.dialogue_id, first.role)] = " ".join(u.text for u in turn)
         last_text.pop((first.dialogue_id, other), None)
     return out

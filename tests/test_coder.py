@@ -48,6 +48,19 @@ def test_conversations_are_coded_independently_in_one_batch():
     assert [u.code for u in both[1][0]] == [u.code for u in both[0][0]]
 
 
+def test_each_utterance_is_seen_with_its_neighbours_in_the_turn(monkeypatch):
+    coder = Coder.load()
+    seen = []
+    classify = coder.classify
+    monkeypatch.setattr(coder, "classify", lambda records: seen.extend(records) or classify(records))
+    coder.code([CONVERSATION])
+    at = next(i for i, r in enumerate(seen) if r.text == "You're exhausted.")
+    exhausted, permission = seen[at], seen[at + 1]
+    assert exhausted.before == ""
+    assert exhausted.after == permission.text and permission.before == exhausted.text
+    assert permission.after == ""
+
+
 @pytest.mark.parametrize("text, subtype", [
     ("Nan, how's it been for you, watching all this?", "open"),
     ("Where does that leave you?", "open"),

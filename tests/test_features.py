@@ -37,3 +37,18 @@ def test_client_answers_know_what_the_practitioner_asked_for():
     assert "prev:asks_change" not in hand_features(good)
     practitioner = UtteranceInContext("Money.", "practitioner", "What are your reasons?")
     assert not any(k.startswith("prev:") for k in hand_features(practitioner))
+
+
+def test_the_neighbouring_utterances_in_the_turn_colour_a_you_sentence():
+    """A "you" sentence between pieces of advice is seen with them; each role has its own cues."""
+    text = "You could lose the flat."
+    among_advice = hand_features(UtteranceInContext(
+        text, "practitioner", "I'm fine.", 1, 3, "You need to pay the rent first.",
+        "There are people who can help with the arrears."))
+    alone = hand_features(UtteranceInContext(text, "practitioner", "I'm fine."))
+    assert among_advice["before:advice"] == 1.0 and among_advice["after:info"] == 1.0
+    assert not any(k.startswith(("before:", "after:")) for k in alone)
+    client = hand_features(UtteranceInContext("I like a drink.", "client", "", 0, 2, "",
+                                              "But I want to stop."))
+    assert client["after:desire"] == 1.0 and client["after:but"] == 1.0
+    assert "after:advice" not in client

@@ -23,6 +23,7 @@ def test_in_context_sees_the_other_speakers_last_turn():
     assert recs[1].previous_turn == "How are you?" and (recs[2].index, recs[2].count) == (1, 2)
     assert recs[3].previous_turn == "Tired. Really tired."
     assert recs[1].before == "" and recs[2].before == "Tired."
+    assert recs[1].after == "Really tired." and recs[2].after == "" and recs[3].after == ""
 
 
 def test_fit_temperature_softens_overconfident_decisions():
