@@ -176,8 +176,9 @@ _DASHES = ("-", "\u2013", "\u2014")
 
 def _join_interrupted(conv: Sequence[TurnInput], turns: list[list[Utterance]]) -> None:
     """A sentence cut off by the other speaker ("and then he-" ... "-went out") is one
-    utterance split in two: its second part takes the code of the first, unless a rule
-    decided otherwise."""
+    utterance split in two. A practitioner's second part takes the code of the first (the
+    volley counts it once); a client's is NEUTRAL, so its change or sustain talk is not
+    counted twice. A rule's decision stands."""
     last: dict[str, Utterance] = {}
     for turn, utts in zip(conv, turns):
         if not utts:
@@ -186,10 +187,15 @@ def _join_interrupted(conv: Sequence[TurnInput], turns: list[list[Utterance]]) -
         if (before is not None and before.code not in ("NC", "NEUTRAL")
                 and first.text.startswith(_DASHES) and before.text.rstrip().endswith(_DASHES)
                 and first.source.startswith("model:")):
-            first.code, first.subtype, first.confidence = before.code, before.subtype, before.confidence
             first.source = "rule:continuation"
-            first.explanation = ("Continues the speaker's interrupted sentence, so it takes "
-                                 "the code of the sentence's first part.")
+            if turn.role == "client":
+                first.code, first.subtype, first.confidence = "NEUTRAL", "", before.confidence
+                first.explanation = ("Continues the client's interrupted sentence, whose talk is "
+                                     "already coded on its first part, so it is not counted again.")
+            else:
+                first.code, first.subtype, first.confidence = before.code, before.subtype, before.confidence
+                first.explanation = ("Continues the speaker's interrupted sentence, so it takes "
+                                     "the code of the sentence's first part.")
         last[turn.role] = utts[-1]
 
 

@@ -74,3 +74,20 @@ def test_each_utterance_is_seen_with_its_neighbours_in_the_turn(monkeypatch):
 def test_question_subtype_follows_what_the_question_invites(text, subtype):
     coded = Coder.load().code([[TurnInput("practitioner", text)]])[0][0]
     assert [u.code for u in coded] == ["Q"] and coded[0].subtype == subtype
+
+
+def test_an_interrupted_sentence_is_counted_once():
+    """The practitioner's second part takes the first part's code; the client's is not counted again."""
+    conv = [TurnInput("practitioner", "Last time we spoke you said you'd been feeling really low since the baby-"),
+            TurnInput("client", "Yeah."),
+            TurnInput("practitioner", "-was born, and that the nights were the hardest."),
+            TurnInput("client", "I really want to stop drinking before the baby-"),
+            TurnInput("practitioner", "Mm-hmm."),
+            TurnInput("client", "-gets any older, for her sake.")]
+    turns = Coder.load().code([conv])[0]
+    first, second = turns[0][-1], turns[2][0]
+    assert first.code != "NC" and second.source == "rule:continuation"
+    assert second.code == first.code
+    said, rest = turns[3][-1], turns[5][0]
+    assert said.code == "CHANGE"
+    assert rest.source == "rule:continuation" and rest.code == "NEUTRAL" and "not counted again" in rest.explanation
