@@ -59,7 +59,8 @@ def noisy(u: UtteranceInContext, rng: random.Random) -> UtteranceInContext:
     text = u.text
     for fn in rng.sample(_NOISE, k=rng.choice((1, 1, 2))):
         text = fn(text, rng)
-    return UtteranceInContext(text, u.role, u.previous_turn, u.index, u.count, u.before, u.after)
+    return UtteranceInContext(text, u.role, u.previous_turn, u.index, u.count, u.before, u.after,
+                               u.heard)
 
 
 def augment(records: list[UtteranceInContext], labels: list[str], share: float = 0.5,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifiers import artifact
-from classifiers.features import UtteranceInContext, content_words
+from classifiers.features import Hearing, UtteranceInContext, content_words
 from classifiers.model import CodeModel
 from classifiers.rules import Rule, first_match
 from classifiers.segmenter import split_utterances
@@ -109,6 +109,7 @@ class Coder:
         k = 0
         for conv in conversations:
             last: dict[str, str] = {}
+            heard = Hearing()
             for turn in conv:
                 if turn.coded:
                     other = "client" if turn.role == "practitioner" else "practitioner"
@@ -118,10 +119,12 @@ class Coder:
                         after = (turn.text[slice(*spans[k][i + 1])]
                                  if i + 1 < len(spans[k]) else "")
                         records.append(UtteranceInContext(turn.text[a:b], turn.role, previous,
-                                                          i, len(spans[k]), before, after))
+                                                          i, len(spans[k]), before, after,
+                                                          heard.words_of(other)))
                         where.append((k, a, b))
                     if spans[k]:
                         last[turn.role] = turn.text
+                        heard.add(turn.role, turn.text)
                         last.pop(other, None)
                 k += 1
         coded = self.classify(records)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ class UtteranceInContext:
     count: int = 1  # utterances in the turn
     before: str = ""  # the same speaker's previous utterance in this turn
     after: str = ""  # the same speaker's next utterance in this turn
+    heard: frozenset[str] = frozenset()  # content words of the other speaker's recent turns
 
 
 _WORD = re.compile(r"[a-z']+")
@@ -84,6 +86,26 @@ def _asked_for(previous_turn: str) -> tuple[str, ...]:
     return tuple(k for k, p in _ASK_PATTERNS.items() if p.search(last))
 
 
+HEARD_TURNS = 8  # how far back a reflection usually reaches
+
+
+class Hearing:
+    """The content words each speaker used in their last few turns (what can be reflected)."""
+
+    def __init__(self, turns: int = HEARD_TURNS) -> None:
+        self._recent: dict[str, deque[frozenset[str]]] = {}
+        self._words: dict[str, frozenset[str]] = {}
+        self._turns = turns
+
+    def words_of(self, role: str) -> frozenset[str]:
+        return self._words.get(role, frozenset())
+
+    def add(self, role: str, text: str) -> None:
+        recent = self._recent.setdefault(role, deque(maxlen=self._turns))
+        recent.append(content_words(text))
+        self._words[role] = frozenset().union(*recent)
+
+
 # Cues of the neighbouring utterances in the same turn, by role: a "you" sentence among
 # advice is more likely advice than a reflection; "but" beside change talk marks ambivalence.
 _SIBLING_CUES = {
@@ -121,6 +143,13 @@ def hand_features(u: UtteranceInContext) -> dict[str, float]:
         f["overlap_any"] = 1.0 if shared else 0.0
     else:
         f["no_previous"] = 1.0 if not theirs else 0.0
+    if mine and u.heard and u.role == "practitioner":
+        # Words the client has used lately: a reflection carries the client's content,
+        # advice and information bring the practitioner's own.
+        known = len(mine & u.heard) / len(mine)
+        f["heard_share"] = known
+        f["heard_none"] = 1.0 if known == 0 else 0.0
+        f["heard_most"] = 1.0 if known >= 0.5 else 0.0
     if "cue:q_mark" in f and "cue:wh_start" not in f and "cue:aux_start" not in f:
         # "So you'd rather keep the weekends free?": a short check is usually a question,
         # a long restatement of the client's words a reflection said with rising tone.

@@ -26,7 +26,7 @@ from classifiers.augment import augment
 from classifiers.coder import REVIEW_BELOW, Coder
 from classifiers.corpus import CORPUS_DIR, CodedUtterance, corpus_files, read_corpus
 from classifiers.evaluation import agreement
-from classifiers.features import UtteranceInContext
+from classifiers.features import Hearing, UtteranceInContext
 from classifiers.model import ROLES, CodeModel, softmax
 from classifiers.pipeline import build_pipeline
 from classifiers.rules import first_match
@@ -73,6 +73,7 @@ def in_context(utterances: Sequence[CodedUtterance]) -> list[UtteranceInContext]
         else:
             turns.append([u])
     last_text: dict[tuple[str, str], str] = {}
+    heard: dict[str, Hearing] = {}
     for turn in turns:
         first = turn[0]
         other = "client" if first.role == "practitioner" else "practitioner"
@@ -80,8 +81,10 @@ def in_context(utterances: Sequence[CodedUtterance]) -> list[UtteranceInContext]
         for i, u in enumerate(turn):
             out.append(UtteranceInContext(u.text, u.role, previous, i, len(turn),
                                           turn[i - 1].text if i else "",
-                                          turn[i + 1].text if i + 1 < len(turn) else ""))
+                                          turn[i + 1].text if i + 1 < len(turn) else "",
+                                          heard.setdefault(first.dialogue_id, Hearing()).words_of(other)))
         last_text[(first.dialogue_id, first.role)] = " ".join(u.text for u in turn)
+        heard[first.dialogue_id].add(first.role, last_text[(first.dialogue_id, first.role)])
         last_text.pop((first.dialogue_id, other), None)
     return out
 

@@ -59,6 +59,7 @@ def test_each_utterance_is_seen_with_its_neighbours_in_the_turn(monkeypatch):
     assert exhausted.before == ""
     assert exhausted.after == permission.text and permission.before == exhausted.text
     assert permission.after == ""
+    assert {"slept", "school", "rubbish"} <= exhausted.heard and "letting" not in exhausted.heard
 
 
 @pytest.mark.parametrize("text, subtype", [

@@ -1,4 +1,4 @@
-from classifiers.features import UtteranceInContext, hand_features
+from classifiers.features import Hearing, UtteranceInContext, hand_features
 
 
 def test_reflection_cues_come_from_the_clients_last_turn():
@@ -52,3 +52,25 @@ def test_the_neighbouring_utterances_in_the_turn_colour_a_you_sentence():
                                               "But I want to stop."))
     assert client["after:desire"] == 1.0 and client["after:but"] == 1.0
     assert "after:advice" not in client
+
+
+def test_a_sentence_made_of_the_clients_recent_words_is_told_from_new_content():
+    heard = frozenset({"drinking", "weekends", "mates", "money"})
+    echo = hand_features(UtteranceInContext("The drinking is weekends with your mates.",
+                                            "practitioner", "Yeah.", heard=heard))
+    new = hand_features(UtteranceInContext("Alcohol raises blood pressure over time.",
+                                           "practitioner", "Yeah.", heard=heard))
+    assert echo["heard_share"] == 1.0 and echo["heard_most"] == 1.0
+    assert new["heard_none"] == 1.0 and new["heard_share"] == 0.0
+    client = hand_features(UtteranceInContext("Drinking at weekends, yeah.", "client", heard=heard))
+    assert not any(k.startswith("heard_") for k in client)
+
+
+def test_hearing_keeps_the_last_few_turns_of_each_speaker():
+    hearing = Hearing(turns=2)
+    for text in ("School was awful.", "The bus was late.", "Nobody listened."):
+        hearing.add("client", text)
+    hearing.add("practitioner", "Tell me about breakfast.")
+    assert hearing.words_of("client") == {"bus", "late", "nobody", "listened"}
+    assert hearing.words_of("practitioner") == {"tell", "breakfast"}
+    assert hearing.words_of("nobody") == frozenset()

@@ -24,6 +24,7 @@ def test_in_context_sees_the_other_speakers_last_turn():
     assert recs[3].previous_turn == "Tired. Really tired."
     assert recs[1].before == "" and recs[2].before == "Tired."
     assert recs[1].after == "Really tired." and recs[2].after == "" and recs[3].after == ""
+    assert recs[0].heard == frozenset() and recs[3].heard == {"tired"}
 
 
 def test_fit_temperature_softens_overconfident_decisions():
