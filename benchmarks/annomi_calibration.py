@@ -49,7 +49,8 @@ def main(split: Path = SPLIT) -> int:
                 continue
             u = utterances[0]
             if r["interlocutor"] == "therapist":
-                role, right = "practitioner", FAMILIES.get(u.code, "other") == GOLD_FAMILY[r["main_therapist_behaviour"]]
+                gold = GOLD_FAMILY[r["main_therapist_behaviour"]]
+                role, right = "practitioner", FAMILIES.get(u.code, "other") == gold
             else:
                 role, right = "client", u.code.lower() == r["client_talk_type"]
             source = "rule" if u.source.startswith("rule:") else "model"

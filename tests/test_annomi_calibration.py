@@ -32,7 +32,7 @@ def rows(split: Path) -> dict[tuple[str, str], list[str]]:
     return {(r[0], r[1]): r[2:] for r in table}
 
 
-def test_right_and_wrong_labels_give_full_and_no_accuracy(tmp_path):
+def test_accuracy_counts_the_turns_whose_label_matches_the_code(tmp_path):
     right = rows(split_file(tmp_path / "right.csv", "question", "change"))
     wrong = rows(split_file(tmp_path / "wrong.csv", "reflection", "sustain"))
     assert right[("practitioner", "all")][:2] == ["2", "1.000"]

@@ -74,6 +74,8 @@ def test_annomi_format_is_read_turn_by_turn(tmp_path):
     assert data.labels[first_q] == "Q" and data.records[first_q].text == rows[first_q]["utterance_text"]
     assert set(data.labels) <= {"Q", "SR", "CR", "GI", "PERSUADE", "NC", "CHANGE", "SUSTAIN", "NEUTRAL"}
     assert set(data.groups) == {r["transcript_id"] for r in rows}
+    second = next(i for i, r in enumerate(rows) if r["interlocutor"] == "therapist" and i > 1)
+    assert data.records[0].heard == frozenset() and data.records[second].heard
 
 
 def test_annomi_sample_without_labels_is_refused():
