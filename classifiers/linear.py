@@ -87,8 +87,11 @@ class TfidfPart:
         rows: list[int] = []
         cols: list[int] = []
         counts: list[int] = []
+        seen: dict[str, Counter[int]] = {}  # the utterances of a turn share its previous turn
         for row, text in enumerate(texts):
-            found = Counter(self._columns(text))
+            found = seen.get(text)
+            if found is None:
+                found = seen[text] = Counter(self._columns(text))
             rows.extend([row] * len(found))
             cols.extend(found.keys())
             counts.extend(found.values())

@@ -56,7 +56,7 @@ class CodeModel:
             if not idx or role not in self.pipelines:
                 continue
             proba = self.probabilities(role, [records[i] for i in idx])
-            labels = list(self.pipelines[role].classes_)
+            labels = [str(c) for c in self.pipelines[role].classes_]
             for row, i in enumerate(idx):
                 p = proba[row]
                 codes = allowed[i] if allowed else None
@@ -65,8 +65,8 @@ class CodeModel:
                     if mask.any() and p[mask].sum() > 0:
                         p = np.where(mask, p, 0.0) / p[mask].sum()
                 b = int(np.argmax(p))
-                out[i] = Prediction(str(labels[b]), float(p[b]),
-                                    {str(c): float(q) for c, q in zip(labels, p) if q > 0})
+                out[i] = Prediction(labels[b], float(p[b]),
+                                    {c: q for c, q in zip(labels, p.tolist()) if q > 0})
         missing = [i for i, p in enumerate(out) if p is None]
         if missing:
             raise ValueError(f"no model for the role of {len(missing)} utterances")
