@@ -108,12 +108,11 @@ class Coder:
         where: list[tuple[int, int, int]] = []  # (flat turn index, start, end)
         k = 0
         for conv in conversations:
-            last: dict[str, str] = {}
             heard = Hearing()
             for turn in conv:
                 if turn.coded:
                     other = "client" if turn.role == "practitioner" else "practitioner"
-                    previous = last.get(other, "")
+                    previous = heard.last_turn(other)
                     for i, (a, b) in enumerate(spans[k]):
                         before = turn.text[slice(*spans[k][i - 1])] if i else ""
                         after = (turn.text[slice(*spans[k][i + 1])]
@@ -123,9 +122,7 @@ class Coder:
                                                           heard.words_of(other)))
                         where.append((k, a, b))
                     if spans[k]:
-                        last[turn.role] = turn.text
                         heard.add(turn.role, turn.text)
-                        last.pop(other, None)
                 k += 1
         coded = self.classify(records)
         per_turn: list[list[Utterance]] = [[] for _ in flat]

@@ -90,17 +90,25 @@ HEARD_TURNS = 8  # how far back a reflection usually reaches
 
 
 class Hearing:
-    """The content words each speaker used in their last few turns (what can be reflected)."""
+    """What each speaker has heard of the other in one conversation: the other's turn since
+    they last spoke, and the content words of the other's last few turns (what can be
+    reflected)."""
 
     def __init__(self, turns: int = HEARD_TURNS) -> None:
         self._recent: dict[str, deque[frozenset[str]]] = {}
         self._words: dict[str, frozenset[str]] = {}
         self._turns = turns
+        self._last: tuple[str, str] = ("", "")  # the last turn: (role, text)
+
+    def last_turn(self, role: str) -> str:
+        """The role's turn, if it was the last one ("" once the other speaker has spoken)."""
+        return self._last[1] if self._last[0] == role else ""
 
     def words_of(self, role: str) -> frozenset[str]:
         return self._words.get(role, frozenset())
 
     def add(self, role: str, text: str) -> None:
+        self._last = (role, text)
         recent = self._recent.setdefault(role, deque(maxlen=self._turns))
         recent.append(content_words(text))
         self._words[role] = frozenset().union(*recent)

@@ -72,22 +72,18 @@ def in_context(utterances: Sequence[CodedUtterance]) -> list[UtteranceInContext]
             turns[-1].append(u)
         else:
             turns.append([u])
-    last_text: dict[tuple[str, str], str] = {}
     heard: dict[str, Hearing] = {}
     for turn in turns:
         first = turn[0]
         other = "client" if first.role == "practitioner" else "practitioner"
-        previous = last_text.get((first.dialogue_id, other), "")
         hearing = heard.setdefault(first.dialogue_id, Hearing())
+        previous = hearing.last_turn(other)
         for i, u in enumerate(turn):
             out.append(UtteranceInContext(u.text, u.role, previous, i, len(turn),
                                           turn[i - 1].text if i else "",
                                           turn[i + 1].text if i + 1 < len(turn) else "",
                                           hearing.words_of(other)))
-        text = " ".join(u.text for u in turn)
-        last_text[(first.dialogue_id, first.role)] = text
-        hearing.add(first.role, text)
-        last_text.pop((first.dialogue_id, other), None)
+        hearing.add(first.role, " ".join(u.text for u in turn))
     return out
 
 
@@ -113,20 +109,17 @@ def annomi_set(path: Path) -> TrainingSet:
     if not rows or not need <= set(rows[0]):
         raise ValueError(f"{path.name}: not AnnoMI's CSV (needs columns {', '.join(sorted(need))})")
     records, labels, groups = [], [], []
-    last: dict[tuple[str, str], str] = {}
     heard: dict[str, Hearing] = {}
     for r in rows:
         role = "practitioner" if r["interlocutor"] == "therapist" else "client"
         other = "client" if role == "practitioner" else "practitioner"
         tid, text = r["transcript_id"], r["utterance_text"]
         hearing = heard.setdefault(tid, Hearing())
-        records.append(UtteranceInContext(text, role, last.get((tid, other), ""), 0, 1,
+        records.append(UtteranceInContext(text, role, hearing.last_turn(other), 0, 1,
                                           heard=hearing.words_of(other)))
         labels.append(_annomi_label(r, role))
         groups.append(tid)
-        last[(tid, role)] = text
         hearing.add(role, text)
-        last.pop((tid, other), None)
     return TrainingSet(records, labels, groups, f"annomi:{path.name}", hashlib.sha256(data).hexdigest())
 
 

@@ -66,7 +66,7 @@ def test_a_sentence_made_of_the_clients_recent_words_is_told_from_new_content():
     assert not any(k.startswith("heard_") for k in client)
 
 
-def test_hearing_keeps_the_last_few_turns_of_each_speaker():
+def test_hearing_keeps_the_last_turn_and_the_last_few_turns_words_of_each_speaker():
     hearing = Hearing(turns=2)
     for text in ("School was awful.", "The bus was late.", "Nobody listened."):
         hearing.add("client", text)
@@ -74,3 +74,5 @@ def test_hearing_keeps_the_last_few_turns_of_each_speaker():
     assert hearing.words_of("client") == {"bus", "late", "nobody", "listened"}
     assert hearing.words_of("practitioner") == {"tell", "breakfast"}
     assert hearing.words_of("nobody") == frozenset()
+    assert hearing.last_turn("practitioner") == "Tell me about breakfast."
+    assert hearing.last_turn("client") == ""  # the practitioner has spoken since
