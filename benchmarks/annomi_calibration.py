@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from classifiers.coder import REVIEW_BELOW, Coder, TurnInput  # noqa: E402
 from classifiers.evaluation import calibration  # noqa: E402
-from classifiers.training import FAMILIES  # noqa: E402
+from classifiers.training import ANNOMI_COLUMNS, FAMILIES  # noqa: E402
 
 SPLIT = ROOT.parent / "shared" / "data" / "annomi" / "annomi-dev.csv"
 GOLD_FAMILY = {"question": "question", "reflection": "reflection", "therapist_input": "input",
@@ -34,10 +34,18 @@ def main(split: Path = SPLIT) -> int:
     if not split.exists():
         print(f"skipped: {split} not found")
         return 0
+    try:
+        table = list(csv.DictReader(split.read_text(encoding="utf-8-sig").splitlines()))
+    except UnicodeDecodeError:
+        print(f"{split.name}: not UTF-8 text; give AnnoMI's CSV", file=sys.stderr)
+        return 2
+    if not table or not ANNOMI_COLUMNS <= set(table[0]):
+        print(f"{split.name}: not AnnoMI's labelled CSV (needs columns {', '.join(sorted(ANNOMI_COLUMNS))})",
+              file=sys.stderr)
+        return 2
     sessions: dict[str, list[dict[str, str]]] = defaultdict(list)
-    with split.open(encoding="utf-8-sig", newline="") as f:
-        for row in csv.DictReader(f):
-            sessions[row["transcript_id"]].append(row)
+    for row in table:
+        sessions[row["transcript_id"]].append(row)
     rows = list(sessions.values())
     coded = Coder.load().code([[TurnInput("practitioner" if r["interlocutor"] == "therapist"
                                           else "client", r["utterance_text"]) for r in s]

@@ -33,6 +33,9 @@ from classifiers.rules import first_match
 
 FAMILIES = {"Q": "question", "SR": "reflection", "CR": "reflection", "GI": "input",
             "PERSUADE": "input", "PERSUADE_WITH_PERMISSION": "input"}
+#: The columns of AnnoMI's labelled CSV that training and evaluation read.
+ANNOMI_COLUMNS = frozenset({"transcript_id", "interlocutor", "utterance_text",
+                            "main_therapist_behaviour", "client_talk_type"})
 ANNOMI_INPUT = {"information": "GI", "advice": "PERSUADE", "options": "PERSUADE_WITH_PERMISSION",
                 "negotiation": "PERSUADE_WITH_PERMISSION"}
 
@@ -104,10 +107,9 @@ def annomi_set(path: Path) -> TrainingSet:
     """AnnoMI's CSV: each turn is one unit, labelled by its main behaviour or talk type."""
     data = path.read_bytes()
     rows = list(csv.DictReader(data.decode("utf-8-sig").splitlines()))
-    need = {"transcript_id", "interlocutor", "utterance_text", "main_therapist_behaviour",
-            "client_talk_type"}
-    if not rows or not need <= set(rows[0]):
-        raise ValueError(f"{path.name}: not AnnoMI's CSV (needs columns {', '.join(sorted(need))})")
+    if not rows or not ANNOMI_COLUMNS <= set(rows[0]):
+        raise ValueError(f"{path.name}: not AnnoMI's CSV (needs columns "
+                         f"{', '.join(sorted(ANNOMI_COLUMNS))})")
     records, labels, groups = [], [], []
     heard: dict[str, Hearing] = {}
     for r in rows:

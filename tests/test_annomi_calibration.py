@@ -46,3 +46,13 @@ def test_a_missing_split_is_skipped(tmp_path):
     out = subprocess.run([sys.executable, "benchmarks/annomi_calibration.py", str(tmp_path / "no.csv")],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0 and out.stdout.startswith("skipped")
+
+
+def test_a_file_that_is_not_annomis_csv_is_refused_with_a_reason(tmp_path):
+    for name, data in [("empty.csv", b""), ("binary.csv", bytes(range(256)) * 4),
+                       ("other.csv", b"session_id,turn,speaker,text\n1,0,client,Hi\n")]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        out = subprocess.run([sys.executable, "benchmarks/annomi_calibration.py", str(path)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert out.returncode == 2 and name in out.stderr and "Traceback" not in out.stderr
